@@ -1,0 +1,61 @@
+// Stopword lists, as data: one language per entry, words separated by spaces, already case-folded.
+// They keep function words out of `top_terms` (and feed the cleaner's stopword density later).
+
+let stopwordLists: [String: String] = [
+    "en": """
+        a about above after again against all also am an and any are aren't as at be because been before being
+        below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
+        during each few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here
+        here's hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it it's its
+        itself just let's like made make many may me might more most much must mustn't my myself new no nor not
+        now of off on once one only or other ought our ours ourselves out over own per said same say says shan't
+        she she'd she'll she's should shouldn't since so some still such than that that's the their theirs them
+        themselves then there there's these they they'd they'll they're they've this those though through to
+        too two under until up upon us very was wasn't we we'd we'll we're we've were weren't what what's when
+        when's where where's whether which while who who's whom why why's will with within without won't would
+        wouldn't yet you you'd you'll you're you've your yours yourself yourselves also told according year
+        years mr mrs ms could would last first get got go going s t
+        """,
+    "ru": """
+        и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
+        меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж
+        вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтоб без
+        будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один
+        почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец два об другой хоть после
+        над больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
+        иногда лучше чуть том нельзя такой им более всегда конечно всю между это также года году сообщает
+        """,
+    "ar": """
+        في من على إلى عن أن إن مع هذا هذه ذلك التي الذي الذين كان كانت قد لا ما لم لن هو هي هم أو ثم كل بعد
+        قبل بين عند حتى منذ أي غير إلا أيضا وقد وفي ومن وأن التى الى وهو وهي كما لكن بها به له لها لهم فيه فيها
+        منه منها عليه عليها عام يكون تكون وكان ضمن خلال حيث أنه أنها إنه وذلك تم يتم وقال قال وأضاف أكثر
+        """,
+    "fr": """
+        le la les de des du un une et en à au aux ce ces cet cette il elle ils elles on nous vous je tu que qui
+        quoi dont où ne pas plus par pour sur dans avec sans sous est sont été être avoir a ont se sa son ses
+        leur leurs mais ou donc car ni comme aussi très tout tous toute
+        """,
+    "de": """
+        der die das den dem des ein eine einer eines einem einen und oder aber in im an am auf aus bei mit nach
+        von vor zu zum zur für über unter ist sind war waren wird werden hat haben sich nicht auch als wie so
+        es er sie wir ihr ich du man noch nur schon sehr
+        """,
+    "es": """
+        el la los las de del un una unos unas y o en a al con por para sin sobre entre es son fue ser está
+        están ha han se su sus que qué como más pero también muy ya lo le les me te nos este esta estos estas
+        """,
+    "ne": """
+        र को का की मा ले छ छन् हो थियो गर्न गरेको पनि भने यो त्यो उनी तथा वा लागि भएको रहेको गरी हुने भन्दा
+        """,
+]
+
+/// The union of all stopword lists, case-folded.
+let allStopwords: Set<[UInt8]> = {
+    var set = Set<[UInt8]>()
+    for list in stopwordLists.values {
+        for word in list.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            set.insert(Array(word.utf8))
+        }
+    }
+    return set
+}()

@@ -1,0 +1,124 @@
+/// Counts case-folded terms without allocating per token: folded bytes go to one arena, and an
+/// open-addressing table maps them to counts. Reuse one counter across articles with `removeAll()`.
+struct TermCounter {
+    struct Entry {
+        var offset: Int32
+        var length: Int32
+        var hash: UInt32
+        var count: Int32
+    }
+
+    private(set) var arena: [UInt8] = []
+    private(set) var entries: [Entry] = []
+    private var slots: [Int32] = Array(repeating: -1, count: 1024)
+    private var scratch: [UInt8] = []
+
+    init() {
+        arena.reserveCapacity(16 * 1024)
+        entries.reserveCapacity(512)
+        scratch.reserveCapacity(64)
+    }
+
+    mutating func removeAll() {
+        arena.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        if slots.count > 1 << 16 {
+            slots = Array(repeating: -1, count: 1024)
+        } else {
+            for i in slots.indices { slots[i] = -1 }
+        }
+    }
+
+    var uniqueCount: Int { entries.count }
+
+    /// Adds one occurrence of the case-folded form of `word`.
+    mutating func add(_ word: UnsafeRawBufferPointer) {
+        scratch.removeAll(keepingCapacity: true)
+        CaseFolding.fold(word, into: &scratch)
+        var hash: UInt32 = 2_166_136_261
+        for b in scratch { hash = (hash ^ UInt32(b)) &* 16_777_619 }
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while true {
+            let index = slots[slot]
+            if index < 0 { break }
+            let entry = entries[Int(index)]
+            if entry.hash == hash, Int(entry.length) == scratch.count,
+                arena.withUnsafeBufferPointer({ a in
+                    scratch.withUnsafeBufferPointer { s in
+                        memcmpEqual(a.baseAddress! + Int(entry.offset), s.baseAddress!, s.count)
+                    }
+                })
+            {
+                entries[Int(index)].count += 1
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(entries.count)
+        entries.append(Entry(offset: Int32(arena.count), length: Int32(scratch.count), hash: hash, count: 1))
+        arena.append(contentsOf: scratch)
+        if entries.count * 2 > slots.count { grow() }
+    }
+
+    func term(_ entry: Entry) -> ArraySlice<UInt8> {
+        arena[Int(entry.offset)..<Int(entry.offset + entry.length)]
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (i, entry) in entries.enumerated() {
+            var slot = Int(entry.hash) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(i)
+        }
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    for i in 0..<count where a[i] != b[i] { return false }
+    return true
+}
+
+/// Simple case folding on UTF-8 bytes: ASCII by table, other scalars by their lower-case mapping.
+enum CaseFolding {
+    /// Appends the case-folded form of `word` to `out`. Curly apostrophes fold to ASCII ones.
+    static func fold(_ word: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        guard let raw = word.baseAddress else { return }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let end = base + word.count
+        var p = base
+        while p < end {
+            let b = p[0]
+            if b < 0x80 {
+                out.append(asciiLower(b))
+                p += 1
+                continue
+            }
+            let d = UTF8Bytes.decodeMultibyte(p, end)
+            defer { p += d.length }
+            if d.scalar == 0x2019 || d.scalar == 0x02BC {
+                out.append(UInt8(ascii: "'"))
+                continue
+            }
+            guard d.valid, changesWhenCaseFolded(d.scalar), let scalar = Unicode.Scalar(d.scalar) else {
+                out.append(contentsOf: UnsafeBufferPointer(start: p, count: d.length))
+                continue
+            }
+            for folded in scalar.properties.lowercaseMapping.unicodeScalars {
+                UTF8Bytes.append(scalar: folded.value, to: &out)
+            }
+        }
+    }
+}
+
+/// Whether a scalar has a different case-folded form; a table below U+3000, where the cased scripts live.
+private let foldsBelow3000: [Bool] = (0..<0x3000).map { Unicode.Scalar($0)?.properties.changesWhenCaseFolded ?? false }
+
+@inline(__always)
+private func changesWhenCaseFolded(_ scalar: UInt32) -> Bool {
+    if scalar < 0x3000 { return foldsBelow3000[Int(scalar)] }
+    return Unicode.Scalar(scalar)?.properties.changesWhenCaseFolded ?? false
+}

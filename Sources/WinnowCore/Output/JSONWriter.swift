@@ -1,0 +1,199 @@
+/// Writes JSON into a byte buffer, in the order the caller writes it (so key order is stable).
+///
+/// Strings are emitted as valid UTF-8 whatever the input: invalid sequences become U+FFFD, control
+/// characters and the two JSON-special characters are escaped, and U+2028/U+2029 are escaped too so
+/// the output is also valid JavaScript.
+public struct JSONWriter: Sendable {
+    public var bytes: [UInt8]
+    private var needsComma: [Bool] = []
+
+    public init(capacity: Int = 4096) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+    }
+
+    public mutating func endObject() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes an object key; the next value written belongs to it.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+    }
+
+    /// Writes an object key from a runtime string (escaped).
+    public mutating func key(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+    }
+
+    public mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { _ = string(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes a string value from UTF-8 bytes, repairing invalid sequences.
+    ///
+    /// - Returns: the number of invalid input bytes that were replaced.
+    /// - Complexity: O(n); runs of plain ASCII are copied in one step.
+    @discardableResult
+    public mutating func string(_ utf8: UnsafeRawBufferPointer) -> Int {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        var repaired = 0
+        if let raw = utf8.baseAddress, utf8.count > 0 {
+            let base = raw.assumingMemoryBound(to: UInt8.self)
+            let end = base + utf8.count
+            var p = base
+            var run = p
+            while p < end {
+                let b = p[0]
+                if b >= 0x20 && b < 0x80 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                    p += 1
+                    continue
+                }
+                if b < 0x80 {
+                    flush(run, p)
+                    escape(b)
+                    p += 1
+                    run = p
+                    continue
+                }
+                let d = UTF8Bytes.decodeMultibyte(p, end)
+                if d.valid && d.scalar != 0x2028 && d.scalar != 0x2029 {
+                    p += d.length
+                    continue
+                }
+                flush(run, p)
+                if d.valid {
+                    bytes.append(contentsOf: d.scalar == 0x2028 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
+                } else {
+                    bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    repaired += d.length
+                }
+                p += d.length
+                run = p
+            }
+            flush(run, p)
+        }
+        bytes.append(UInt8(ascii: "\""))
+        return repaired
+    }
+
+    @inline(__always)
+    private mutating func flush(_ from: UnsafePointer<UInt8>, _ to: UnsafePointer<UInt8>) {
+        if to > from { bytes.append(contentsOf: UnsafeBufferPointer(start: from, count: to - from)) }
+    }
+
+    private mutating func escape(_ b: UInt8) {
+        switch b {
+        case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+        case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        default:
+            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+        }
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        appendDecimal(value)
+    }
+
+    /// Writes a number with a fixed number of decimals (deterministic, no locale, no exponent).
+    public mutating func fixed(_ value: Double, decimals: Int = 4) {
+        separate()
+        guard value.isFinite else {
+            bytes.append(contentsOf: Array("null".utf8))
+            return
+        }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = Int((abs(value) * scale).rounded())
+        if value < 0 && scaled != 0 { bytes.append(UInt8(ascii: "-")) }
+        let whole = scaled / Int(scale)
+        var fraction = scaled % Int(scale)
+        appendDecimal(whole)
+        if decimals > 0 && fraction != 0 {
+            var digits: [UInt8] = Array(repeating: UInt8(ascii: "0"), count: decimals)
+            for i in stride(from: decimals - 1, through: 0, by: -1) {
+                digits[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(contentsOf: digits)
+        }
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: Array("null".utf8))
+    }
+
+    private mutating func appendDecimal(_ value: Int) {
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            appendDecimal(-value)
+            return
+        }
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while n > 0 {
+                d[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            }
+            bytes.append(contentsOf: d[(20 - count)...])
+        }
+    }
+
+    @inline(__always)
+    private mutating func separate() {
+        guard !needsComma.isEmpty else { return }
+        if needsComma[needsComma.count - 1] {
+            bytes.append(UInt8(ascii: ","))
+        } else {
+            needsComma[needsComma.count - 1] = true
+        }
+    }
+}

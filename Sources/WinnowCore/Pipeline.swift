@@ -1,0 +1,297 @@
+/// How an input is turned into records.
+public struct PipelineConfiguration: Sendable {
+    public var fields = FieldMapping()
+    public var limits = ReaderLimits()
+    public var rules = RuleSet.standard
+    /// How many top terms each record lists.
+    public var topTerms = 10
+
+    public init() {}
+}
+
+/// The records made from one input, and what was skipped on the way.
+public struct ProcessedInput: Sendable {
+    /// JSON Lines: one record per article, each ending in a newline.
+    public var jsonl: [UInt8]
+    public var articles: Int
+    public var format: InputFormat
+    public var gzip: Bool
+    /// SHA-256 of the input file's bytes, as stored.
+    public var sha256: String
+    public var inputBytes: Int
+    public var decompressedBytes: Int
+    /// Parts of the input that were skipped (such as malformed lines); the rest was processed.
+    public var issues: [ReadIssue]
+}
+
+/// Reads, cleans, tokenizes, analyses and serialises one input. Not thread-safe (it reuses buffers):
+/// use one pipeline per thread.
+public struct Pipeline {
+    public let configuration: PipelineConfiguration
+    private let reader: DumpReader
+    private let cleaner: Cleaner
+    private var analyzer: Analyzer
+
+    public init(configuration: PipelineConfiguration = PipelineConfiguration()) {
+        self.configuration = configuration
+        reader = DumpReader(fields: configuration.fields, limits: configuration.limits)
+        cleaner = Cleaner(rules: configuration.rules)
+        analyzer = Analyzer(topTermCount: configuration.topTerms)
+    }
+
+    /// Processes one input file held in memory.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes as stored (gzip or not).
+    ///   - sourceName: the name written to `source.file`.
+    /// - Returns: the records as JSON Lines (not compressed).
+    /// - Throws: `InputError` if nothing in the file can be used.
+    public mutating func process(_ bytes: UnsafeRawBufferPointer, sourceName: String) throws(InputError) -> ProcessedInput {
+        var source = SourceInfo(file: sourceName, sha256: SHA256.hex(bytes), inputBytes: bytes.count)
+        guard hasGzipMagic(bytes) else {
+            return try processDecoding(bytes, source: &source)
+        }
+        source.gzip = true
+        let inflated: [UInt8]
+        do throws(GzipError) {
+            inflated = try GzipDecoder.decompress(bytes, limits: configuration.limits.inflate)
+        } catch {
+            throw .gzip(error)
+        }
+        return try inflated.withUnsafeBytes { buffer in
+            Result { () throws(InputError) in try processDecoding(buffer, source: &source) }
+        }.get()
+    }
+
+    /// Transcodes UTF-16 input (announced by its byte-order mark) to UTF-8, then processes it.
+    private mutating func processDecoding(_ bytes: UnsafeRawBufferPointer, source: inout SourceInfo)
+        throws(InputError) -> ProcessedInput
+    {
+        source.encoding = TextEncoding.detect(bytes)
+        guard source.encoding != .utf8 else { return try processDecompressed(bytes, source: source) }
+        let (utf8, _) = TextEncoding.transcodeUTF16(bytes, littleEndian: source.encoding == .utf16LE)
+        let captured = source
+        return try utf8.withUnsafeBytes { buffer in
+            Result { () throws(InputError) in try processDecompressed(buffer, source: captured) }
+        }.get()
+    }
+
+    /// Processes one input file held in an array.
+    public mutating func process(_ bytes: [UInt8], sourceName: String) throws(InputError) -> ProcessedInput {
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(InputError) in try process(buffer, sourceName: sourceName) }
+        }.get()
+    }
+
+    private mutating func processDecompressed(_ bytes: UnsafeRawBufferPointer, source: SourceInfo)
+        throws(InputError) -> ProcessedInput
+    {
+        let contents = try reader.readDecompressed(bytes)
+        var source = source
+        source.format = contents.format
+        source.input = bytes
+        var out = JSONWriter(capacity: bytes.count + bytes.count / 2 + 1024)
+        for article in contents.articles {
+            writeRecord(article, source: source, into: &out)
+            out.bytes.append(0x0A)
+        }
+        return ProcessedInput(
+            jsonl: out.bytes,
+            articles: contents.articles.count,
+            format: contents.format,
+            gzip: source.gzip,
+            sha256: source.sha256,
+            inputBytes: source.inputBytes,
+            decompressedBytes: bytes.count,
+            issues: contents.issues
+        )
+    }
+
+    struct SourceInfo {
+        var file: String
+        var sha256: String
+        var inputBytes: Int
+        var gzip = false
+        var encoding = TextEncoding.utf8
+        var format = InputFormat.text
+        /// The decompressed UTF-8 input, which article offsets refer to.
+        var input = UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Cleans and analyses one article and writes its record.
+    mutating func writeRecord(_ article: RawArticle, source: SourceInfo, into out: inout JSONWriter) {
+        var meta = ArticleMeta()
+        for (key, value) in article.fields {
+            switch key {
+            case "url": meta.url = value
+            case "date": meta.date = value
+            case "author": meta.author = value
+            case "source": meta.source = value
+            default: break
+            }
+        }
+        meta.truncated = article.truncated
+        let cleaned = article.body.withUnsafeBytes { body in
+            article.title.withUnsafeBytes { title in
+                cleaner.clean(body: body, title: title, baseOffset: article.bodyOffset ?? 0, meta: meta)
+            }
+        }
+        var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0) }
+        stats.paragraphs = cleaned.paragraphs
+        stats.repairedBytes = article.repairedBytes
+
+        out.beginObject()
+        out.key("id")
+        out.string(Self.recordID(article: article, source: source))
+        out.key("source")
+        out.beginObject()
+        out.key("file")
+        out.string(source.file)
+        out.key("sha256")
+        out.string(source.sha256)
+        out.key("format")
+        out.string(source.format.rawValue)
+        out.key("compression")
+        out.string(source.gzip ? "gzip" : "none")
+        out.key("encoding")
+        out.string(source.encoding.rawValue)
+        out.key("index")
+        out.int(article.index)
+        if let line = article.line {
+            out.key("line")
+            out.int(line)
+        }
+        out.key("offset")
+        out.int(article.offset)
+        out.key("length")
+        out.int(article.length)
+        out.endObject()
+        out.key("title")
+        Self.writeTitle(article.title, into: &out)
+        out.key("text")
+        cleaned.text.withUnsafeBytes { _ = out.string($0) }
+        out.key("meta")
+        Self.writeMeta(cleaned.meta, into: &out)
+        out.key("removed")
+        out.beginArray()
+        for removal in cleaned.removed {
+            out.beginObject()
+            out.key("rule")
+            out.string(removal.rule)
+            out.key("action")
+            out.string(removal.disposition == .meta ? "meta" : "drop")
+            out.key("offset")
+            out.int(removal.offset)
+            out.key("length")
+            out.int(removal.length)
+            out.key("text")
+            article.body.withUnsafeBytes { body in
+                _ = out.string(UnsafeRawBufferPointer(rebasing: body[removal.bodyOffset..<(removal.bodyOffset + removal.length)]))
+            }
+            out.endObject()
+        }
+        out.endArray()
+        out.key("stats")
+        Self.writeStats(stats, into: &out)
+        out.key("top_terms")
+        out.beginArray()
+        for term in topTerms {
+            out.beginObject()
+            out.key("term")
+            out.string(term.term)
+            out.key("count")
+            out.int(term.count)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("winnow")
+        out.string(Winnow.version)
+        out.endObject()
+    }
+
+    /// A content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input.
+    static func recordID(article: RawArticle, source: SourceInfo) -> String {
+        let span = UnsafeRawBufferPointer(rebasing: source.input[article.offset..<(article.offset + article.length)])
+        var hasher = SHA256()
+        hasher.update(span)
+        return hexString(hasher.finalize().prefix(16))
+    }
+
+    /// Writes the title with runs of whitespace (including line breaks) collapsed to one space.
+    static func writeTitle(_ title: [UInt8], into out: inout JSONWriter) {
+        var collapsed: [UInt8] = []
+        collapsed.reserveCapacity(title.count)
+        var pendingSpace = false
+        for b in title {
+            if isASCIIWhitespace(b) {
+                pendingSpace = !collapsed.isEmpty
+                continue
+            }
+            if pendingSpace { collapsed.append(0x20) }
+            pendingSpace = false
+            collapsed.append(b)
+        }
+        collapsed.withUnsafeBytes { _ = out.string($0) }
+    }
+
+    static func writeMeta(_ meta: ArticleMeta, into out: inout JSONWriter) {
+        out.beginObject()
+        func field(_ key: StaticString, _ value: String?) {
+            guard let value else { return }
+            out.key(key)
+            out.string(value)
+        }
+        func list(_ key: StaticString, _ values: [String]) {
+            guard !values.isEmpty else { return }
+            out.key(key)
+            out.beginArray()
+            for value in values { out.string(value) }
+            out.endArray()
+        }
+        field("url", meta.url)
+        field("date", meta.date)
+        field("author", meta.author)
+        field("source", meta.source)
+        field("byline", meta.byline)
+        field("dateline", meta.dateline)
+        field("published", meta.published)
+        field("updated", meta.updated)
+        list("tags", meta.tags)
+        list("credits", meta.credits)
+        field("generator", meta.generator)
+        field("editor", meta.editor)
+        list("notes", meta.notes)
+        if meta.truncated {
+            out.key("truncated")
+            out.bool(true)
+        }
+        out.endObject()
+    }
+
+    static func writeStats(_ stats: TextStatistics, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("bytes")
+        out.int(stats.bytes)
+        out.key("characters")
+        out.int(stats.characters)
+        out.key("tokens")
+        out.int(stats.tokens)
+        out.key("words")
+        out.int(stats.words)
+        out.key("unique_words")
+        out.int(stats.uniqueWords)
+        out.key("numbers")
+        out.int(stats.numbers)
+        out.key("punctuation")
+        out.int(stats.punctuation)
+        out.key("sentences")
+        out.int(stats.sentences)
+        out.key("paragraphs")
+        out.int(stats.paragraphs)
+        out.key("mean_word_length")
+        out.fixed(stats.meanWordLength, decimals: 3)
+        out.key("repaired_bytes")
+        out.int(stats.repairedBytes)
+        out.endObject()
+    }
+}

@@ -1,0 +1,310 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which JSON fields hold which part of an article. The first field present (and non-empty) wins.
+public struct FieldMapping: Sendable, Hashable {
+    public var title: [String] = ["title", "headline", "contenttitle"]
+    public var text: [String] = ["text", "content", "body", "article", "maintext"]
+    public var url: [String] = ["url", "link", "uri"]
+    public var date: [String] = ["date", "published", "date_publish", "published_at", "date_extracted", "pubdate"]
+    public var author: [String] = ["author", "byline", "authors"]
+    public var source: [String] = ["source", "site", "domain", "publisher"]
+
+    public init() {}
+}
+
+/// Limits on what one input may contain.
+public struct ReaderLimits: Sendable, Hashable {
+    /// Longest accepted JSON line; longer lines are reported and skipped.
+    public var maxLineBytes: Int = 64 << 20
+    /// Deepest accepted JSON nesting.
+    public var maxJSONDepth: Int = 64
+    /// Largest article body; a longer body is cut at a line or character boundary and flagged.
+    public var maxArticleBytes: Int = 16 << 20
+    /// Most articles accepted from one file.
+    public var maxArticles: Int = 1_000_000
+    /// Limits on gzip decompression.
+    public var inflate = InflateLimits()
+
+    public init() {}
+}
+
+/// Everything read from one input.
+public struct DumpContents: Sendable {
+    public var format: InputFormat
+    /// Whether the input was gzip-compressed.
+    public var gzip: Bool
+    /// Size of the (decompressed) input in bytes.
+    public var decompressedBytes: Int
+    public var articles: [RawArticle]
+    /// Parts that were skipped (such as malformed JSON lines), each with its position.
+    public var issues: [ReadIssue]
+}
+
+/// Reads article dumps: detects the format from the content, decompresses gzip, splits articles.
+public struct DumpReader: Sendable {
+    public var fields: FieldMapping
+    public var limits: ReaderLimits
+
+    public init(fields: FieldMapping = FieldMapping(), limits: ReaderLimits = ReaderLimits()) {
+        self.fields = fields
+        self.limits = limits
+    }
+
+    /// Reads articles from bytes that are already decompressed.
+    public func readDecompressed(_ bytes: UnsafeRawBufferPointer) throws(InputError) -> DumpContents {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        let firstText = firstNonWhitespace(bytes, from: start)
+        guard firstText < bytes.count else { throw .empty }
+        try checkText(bytes)
+        let format = detectFormat(bytes, firstText: firstText)
+        switch format {
+        case .text:
+            let article = readPlainText(bytes, from: start)
+            return DumpContents(format: .text, gzip: false, decompressedBytes: bytes.count, articles: [article], issues: [])
+        case .jsonl:
+            return try readJSONLines(bytes, from: start)
+        }
+    }
+
+    /// JSON Lines when the first line with text is a JSON object; plain text otherwise.
+    func detectFormat(_ bytes: UnsafeRawBufferPointer, firstText: Int) -> InputFormat {
+        guard bytes[firstText] == UInt8(ascii: "{") else { return .text }
+        var end = firstText
+        while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[firstText..<end])
+        if (try? JSONLineParser(maxDepth: limits.maxJSONDepth).parseObject(line)) != nil { return .jsonl }
+        // A malformed first line of a dump whose second line is an object is still JSON Lines.
+        var next = end + 1
+        while next < bytes.count, bytes[next] == 0x0A || bytes[next] == 0x0D || bytes[next] == 0x20 { next += 1 }
+        return next < bytes.count && bytes[next] == UInt8(ascii: "{") ? .jsonl : .text
+    }
+
+    /// Refuses binary data: NUL bytes or control characters or invalid UTF-8 beyond a small share of a sample.
+    func checkText(_ bytes: UnsafeRawBufferPointer) throws(InputError) {
+        let sampleSize = min(bytes.count, 64 * 1024)
+        let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<sampleSize])
+        var nul = 0
+        var control = 0
+        for b in sample {
+            if b == 0 {
+                nul += 1
+            } else if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C && b != 0x0B && b != 0x1B {
+                control += 1
+            }
+        }
+        let invalid = UTF8Bytes.invalidByteCount(sample)
+        let suspicious = nul + control + invalid
+        // Text with a few stray NULs or mis-encoded bytes is repaired; mostly-non-text is refused.
+        if suspicious * 10 > sampleSize || (nul * 100 > sampleSize && nul > 16) {
+            var parts: [String] = []
+            if nul > 0 { parts.append("\(nul) NUL bytes") }
+            if control > 0 { parts.append("\(control) control bytes") }
+            if invalid > 0 { parts.append("\(invalid) invalid UTF-8 bytes") }
+            throw .binary(reason: "\(parts.joined(separator: ", ")) in the first \(sampleSize) bytes")
+        }
+    }
+
+    private func firstNonWhitespace(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+        var i = from
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: i += 1
+            default: return i
+            }
+        }
+        return i
+    }
+
+    // MARK: Plain text
+
+    func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int) -> RawArticle {
+        // The title is the first line with text; the body is everything after it.
+        var lineStart = start
+        var title: Range<Int> = start..<start
+        var bodyStart = bytes.count
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let trimmed = trimWhitespace(bytes, lineStart..<lineEnd)
+            if !trimmed.isEmpty {
+                title = trimmed
+                bodyStart = min(lineEnd + 1, bytes.count)
+                break
+            }
+            lineStart = lineEnd + 1
+        }
+        var bodyEnd = bytes.count
+        var truncated = false
+        if bodyEnd - bodyStart > limits.maxArticleBytes {
+            bodyEnd = cutPoint(bytes, from: bodyStart, limit: limits.maxArticleBytes)
+            truncated = true
+        }
+        let repaired = UTF8Bytes.invalidByteCount(UnsafeRawBufferPointer(rebasing: bytes[start..<bodyEnd]))
+        return RawArticle(
+            index: 0,
+            offset: start,
+            length: bytes.count - start,
+            title: Array(bytes[title]),
+            body: Array(bytes[bodyStart..<bodyEnd]),
+            bodyOffset: bodyStart,
+            repairedBytes: repaired,
+            truncated: truncated
+        )
+    }
+
+    /// The end of a cut at most `limit` bytes after `from`: the last line break, else a UTF-8 boundary.
+    private func cutPoint(_ bytes: UnsafeRawBufferPointer, from: Int, limit: Int) -> Int {
+        let hard = from + limit
+        var i = hard
+        while i > from + limit / 2 {
+            if bytes[i - 1] == 0x0A { return i }
+            i -= 1
+        }
+        i = hard
+        while i > from, bytes[i] & 0xC0 == 0x80 { i -= 1 }
+        return i
+    }
+
+    // MARK: JSON Lines
+
+    func readJSONLines(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(InputError) -> DumpContents {
+        let parser = JSONLineParser(maxDepth: limits.maxJSONDepth)
+        var articles: [RawArticle] = []
+        var issues: [ReadIssue] = []
+        var lineStart = start
+        var lineNumber = 0
+        while lineStart < bytes.count {
+            lineNumber += 1
+            var lineEnd = lineStart
+            // memchr is far faster than a Swift loop for long lines.
+            if let base = bytes.baseAddress,
+                let found = memchr(base + lineStart, 0x0A, bytes.count - lineStart)
+            {
+                lineEnd = UnsafeRawPointer(found) - base
+            } else {
+                lineEnd = bytes.count
+            }
+            defer { lineStart = lineEnd + 1 }
+            let range = trimWhitespace(bytes, lineStart..<lineEnd)
+            if range.isEmpty { continue }
+            if range.count > limits.maxLineBytes {
+                issues.append(
+                    ReadIssue(
+                        line: lineNumber,
+                        offset: lineStart,
+                        reason: "line of \(range.count) bytes exceeds the limit of \(limits.maxLineBytes) (max-line-bytes)"
+                    )
+                )
+                continue
+            }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[range])
+            let fieldsOfLine: [(key: String, value: JSONFieldValue)]
+            do throws(JSONSyntaxError) {
+                fieldsOfLine = try parser.parseObject(line)
+            } catch {
+                issues.append(ReadIssue(line: lineNumber, offset: range.lowerBound + error.offset, reason: "malformed JSON: \(error)"))
+                continue
+            }
+            guard articles.count < limits.maxArticles else { throw .tooManyArticles(limit: limits.maxArticles) }
+            guard var article = article(from: fieldsOfLine, index: articles.count, line: lineNumber, range: range) else {
+                issues.append(
+                    ReadIssue(
+                        line: lineNumber,
+                        offset: range.lowerBound,
+                        reason: "no text or title field (looked for \((fields.text + fields.title).joined(separator: ", ")))"
+                    )
+                )
+                continue
+            }
+            article.repairedBytes = UTF8Bytes.invalidByteCount(line)
+            articles.append(article)
+        }
+        if articles.isEmpty, let first = issues.first {
+            throw .nothingParsable(issues: issues.count, firstIssue: first.description)
+        }
+        if articles.isEmpty { throw .empty }
+        return DumpContents(format: .jsonl, gzip: false, decompressedBytes: bytes.count, articles: articles, issues: issues)
+    }
+
+    private func article(
+        from object: [(key: String, value: JSONFieldValue)],
+        index: Int,
+        line: Int,
+        range: Range<Int>
+    ) -> RawArticle? {
+        func lookup(_ names: [String]) -> [UInt8]? {
+            for name in names {
+                for field in object where field.key.lowercased() == name {
+                    switch field.value {
+                    case .string(let bytes) where !bytes.isEmpty: return bytes
+                    case .strings(let list) where !list.isEmpty: return Array(list.joined(separator: Array(", ".utf8)))
+                    case .number(let literal): return Array(literal.utf8)
+                    default: continue
+                    }
+                }
+            }
+            return nil
+        }
+        // A record with a title but an empty body is still an article (a title-only item); one with neither is not.
+        let foundBody = lookup(fields.text)
+        var title = lookup(fields.title) ?? []
+        guard foundBody != nil || !title.isEmpty else { return nil }
+        var body = foundBody ?? []
+        body = Self.reduceMarkup(body)
+        title = Self.reduceMarkup(title)
+        var truncated = false
+        if body.count > limits.maxArticleBytes {
+            var cut = limits.maxArticleBytes
+            while cut > 0, body[cut] & 0xC0 == 0x80 { cut -= 1 }
+            body.removeSubrange(cut...)
+            truncated = true
+        }
+        var meta: [(key: String, value: String)] = []
+        for (key, names) in [("url", fields.url), ("date", fields.date), ("author", fields.author), ("source", fields.source)] {
+            if let value = lookup(names) {
+                var repaired: [UInt8] = []
+                value.withUnsafeBytes { _ = UTF8Bytes.appendRepairing($0, to: &repaired) }
+                meta.append((key, String(decoding: repaired, as: UTF8.self)))
+            }
+        }
+        return RawArticle(
+            index: index,
+            offset: range.lowerBound,
+            length: range.count,
+            line: line,
+            title: title,
+            body: body,
+            bodyOffset: nil,
+            fields: meta,
+            truncated: truncated
+        )
+    }
+
+    static func reduceMarkup(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { buffer in
+            HTMLText.containsMarkup(buffer) ? HTMLText.reduce(buffer) : bytes
+        }
+    }
+}
+
+/// The range without leading and trailing ASCII whitespace.
+@inline(__always)
+func trimWhitespace(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Range<Int> {
+    var lower = range.lowerBound
+    var upper = range.upperBound
+    while lower < upper, isASCIIWhitespace(bytes[lower]) { lower += 1 }
+    while upper > lower, isASCIIWhitespace(bytes[upper - 1]) { upper -= 1 }
+    return lower..<upper
+}
+
+@inline(__always)
+func isASCIIWhitespace(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C
+}

@@ -1,0 +1,217 @@
+/// Byte-level UTF-8 helpers shared by the readers, the cleaner, the tokenizer and the JSON writer.
+public enum UTF8Bytes {
+    /// The result of decoding one scalar: its value and how many bytes it used.
+    ///
+    /// An invalid sequence decodes as U+FFFD with `valid == false` and `length` the maximal invalid
+    /// subpart (at least 1), as the Unicode standard recommends for replacement.
+    public struct Decoded: Sendable {
+        public var scalar: UInt32
+        public var length: Int
+        public var valid: Bool
+
+        @inlinable
+        public init(scalar: UInt32, length: Int, valid: Bool) {
+            self.scalar = scalar
+            self.length = length
+            self.valid = valid
+        }
+    }
+
+    /// Decodes the scalar starting at `p` (which must be before `end`).
+    @inlinable @inline(__always)
+    public static func decode(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Decoded {
+        let b0 = p[0]
+        if b0 < 0x80 { return Decoded(scalar: UInt32(b0), length: 1, valid: true) }
+        return decodeMultibyte(p, end)
+    }
+
+    @usableFromInline
+    static func decodeMultibyte(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Decoded {
+        let b0 = p[0]
+        let available = end - p
+        let invalid1 = Decoded(scalar: 0xFFFD, length: 1, valid: false)
+        @inline(__always) func cont(_ i: Int) -> UInt32? {
+            guard i < available else { return nil }
+            let b = p[i]
+            return b & 0xC0 == 0x80 ? UInt32(b & 0x3F) : nil
+        }
+        switch b0 {
+        case 0xC2...0xDF:
+            guard let c1 = cont(1) else { return invalid1 }
+            return Decoded(scalar: UInt32(b0 & 0x1F) << 6 | c1, length: 2, valid: true)
+        case 0xE0...0xEF:
+            guard available > 1 else { return invalid1 }
+            let b1 = p[1]
+            let lowOK: Bool
+            switch b0 {
+            case 0xE0: lowOK = (0xA0...0xBF).contains(b1)
+            case 0xED: lowOK = (0x80...0x9F).contains(b1)
+            default: lowOK = (0x80...0xBF).contains(b1)
+            }
+            guard lowOK else { return invalid1 }
+            guard let c2 = cont(2) else { return Decoded(scalar: 0xFFFD, length: 2, valid: false) }
+            return Decoded(scalar: UInt32(b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | c2, length: 3, valid: true)
+        case 0xF0...0xF4:
+            guard available > 1 else { return invalid1 }
+            let b1 = p[1]
+            let lowOK: Bool
+            switch b0 {
+            case 0xF0: lowOK = (0x90...0xBF).contains(b1)
+            case 0xF4: lowOK = (0x80...0x8F).contains(b1)
+            default: lowOK = (0x80...0xBF).contains(b1)
+            }
+            guard lowOK else { return invalid1 }
+            guard let c2 = cont(2) else { return Decoded(scalar: 0xFFFD, length: 2, valid: false) }
+            guard let c3 = cont(3) else { return Decoded(scalar: 0xFFFD, length: 3, valid: false) }
+            let scalar = UInt32(b0 & 0x07) << 18 | UInt32(b1 & 0x3F) << 12 | c2 << 6 | c3
+            return Decoded(scalar: scalar, length: 4, valid: true)
+        default:
+            return invalid1
+        }
+    }
+
+    /// Appends `input` to `output` with every invalid sequence replaced by U+FFFD.
+    ///
+    /// - Returns: the number of input bytes that were invalid and replaced.
+    /// - Complexity: O(n); ASCII runs are copied eight bytes at a time.
+    @discardableResult
+    public static func appendRepairing(_ input: UnsafeRawBufferPointer, to output: inout [UInt8]) -> Int {
+        guard let raw = input.baseAddress, input.count > 0 else { return 0 }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let end = base + input.count
+        var p = base
+        var runStart = p
+        var repaired = 0
+        while p < end {
+            if p[0] < 0x80 {
+                p += 1
+                continue
+            }
+            let d = decodeMultibyte(p, end)
+            if d.valid {
+                p += d.length
+                continue
+            }
+            output.append(contentsOf: UnsafeBufferPointer(start: runStart, count: p - runStart))
+            output.append(contentsOf: [0xEF, 0xBF, 0xBD])
+            repaired += d.length
+            p += d.length
+            runStart = p
+        }
+        output.append(contentsOf: UnsafeBufferPointer(start: runStart, count: p - runStart))
+        return repaired
+    }
+
+    /// The number of bytes of `input` that are not part of a valid UTF-8 sequence.
+    public static func invalidByteCount(_ input: UnsafeRawBufferPointer) -> Int {
+        guard let raw = input.baseAddress, input.count > 0 else { return 0 }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let end = base + input.count
+        var p = base
+        var invalid = 0
+        while p < end {
+            // Skip ASCII eight bytes at a time.
+            while end - p >= 8 {
+                let word = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                p += 8
+            }
+            guard p < end else { break }
+            if p[0] < 0x80 {
+                p += 1
+                continue
+            }
+            let d = decodeMultibyte(p, end)
+            if !d.valid { invalid += d.length }
+            p += d.length
+        }
+        return invalid
+    }
+
+    /// The number of Unicode scalars in `input`, counting each invalid sequence as one (its replacement).
+    public static func scalarCount(_ input: UnsafeRawBufferPointer) -> Int {
+        guard let raw = input.baseAddress, input.count > 0 else { return 0 }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let end = base + input.count
+        var p = base
+        var count = 0
+        while p < end {
+            if p[0] < 0x80 {
+                p += 1
+            } else {
+                p += decodeMultibyte(p, end).length
+            }
+            count += 1
+        }
+        return count
+    }
+
+    /// Appends the UTF-8 encoding of `scalar` to `output`.
+    @inlinable
+    public static func append(scalar: UInt32, to output: inout [UInt8]) {
+        switch scalar {
+        case 0..<0x80:
+            output.append(UInt8(scalar))
+        case 0x80..<0x800:
+            output.append(UInt8(0xC0 | scalar >> 6))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            output.append(UInt8(0xE0 | scalar >> 12))
+            output.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            output.append(UInt8(0xF0 | scalar >> 18))
+            output.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
+            output.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+}
+
+/// The character encoding an input was stored in.
+public enum TextEncoding: String, Sendable {
+    case utf8 = "utf-8"
+    case utf16LE = "utf-16le"
+    case utf16BE = "utf-16be"
+
+    /// The encoding a byte-order mark announces: UTF-16 by its BOM, UTF-8 otherwise (a UTF-8 BOM is skipped later).
+    public static func detect(_ bytes: UnsafeRawBufferPointer) -> TextEncoding {
+        guard bytes.count >= 2 else { return .utf8 }
+        if bytes[0] == 0xFF && bytes[1] == 0xFE { return .utf16LE }
+        if bytes[0] == 0xFE && bytes[1] == 0xFF { return .utf16BE }
+        return .utf8
+    }
+
+    /// Transcodes UTF-16 (after its byte-order mark) to UTF-8; unpaired surrogates and an odd last byte
+    /// become U+FFFD.
+    ///
+    /// - Returns: the UTF-8 bytes and the number of input bytes that were invalid.
+    public static func transcodeUTF16(_ bytes: UnsafeRawBufferPointer, littleEndian: Bool) -> ([UInt8], Int) {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3 / 2)
+        var invalid = 0
+        var i = 2
+        @inline(__always) func unit(_ at: Int) -> UInt32 {
+            littleEndian ? UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 : UInt32(bytes[at]) << 8 | UInt32(bytes[at + 1])
+        }
+        while i + 1 < bytes.count {
+            let u = unit(i)
+            i += 2
+            if u < 0xD800 || u > 0xDFFF {
+                UTF8Bytes.append(scalar: u, to: &out)
+            } else if u <= 0xDBFF, i + 1 < bytes.count, (0xDC00...0xDFFF).contains(unit(i)) {
+                let low = unit(i)
+                i += 2
+                UTF8Bytes.append(scalar: 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), to: &out)
+            } else {
+                UTF8Bytes.append(scalar: 0xFFFD, to: &out)
+                invalid += 2
+            }
+        }
+        if i < bytes.count {
+            UTF8Bytes.append(scalar: 0xFFFD, to: &out)
+            invalid += 1
+        }
+        return (out, invalid)
+    }
+}

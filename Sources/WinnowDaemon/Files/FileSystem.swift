@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call on a file, with the path and `errno`.
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public init(_ operation: String, path: String, code: Int32 = errno) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var description: String {
+        "\(operation) \(path): \(String(cString: strerror(code)))"
+    }
+
+    /// Errors that may go away by themselves (permissions fixed, space freed, descriptors released):
+    /// the daemon retries these later instead of quarantining the input.
+    public var isTransient: Bool {
+        switch code {
+        case EACCES, EPERM, ENOSPC, EDQUOT, EIO, EMFILE, ENFILE, EAGAIN, EINTR, ENOMEM, EROFS, EBUSY, ETIMEDOUT:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// Small, explicit wrappers over POSIX file calls: the durability steps matter, so they are spelled out.
+public enum FileSystem {
+    /// Reads a whole regular file.
+    ///
+    /// - Parameter noFollow: refuse to open a symbolic link (the daemon never follows links in its inbox).
+    public static func readFile(_ path: String, noFollow: Bool = false) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
+        guard fd >= 0 else { throw FileError("open", path: path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileError("stat", path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileError("read", path: path, code: EISDIR) }
+        let size = Int(info.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { buffer in
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { break }
+                done += n
+            }
+        }
+        if failure != 0 { throw FileError("read", path: path, code: failure) }
+        if done < size { bytes.removeSubrange(done...) }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: a hidden temporary file in the same folder is
+    /// written, `fsync`ed and renamed over `path`, then the folder is `fsync`ed. A reader sees the old
+    /// file or the whole new one, never a part, even after a crash or power loss.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
+        let (folder, name) = split(path)
+        let temporary = folder + "/." + name + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError("create", path: temporary) }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        do throws(FileError) {
+            let failure: Int32 = bytes.withUnsafeBytes { buffer in
+                var done = 0
+                while done < buffer.count {
+                    let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return errno
+                    }
+                    done += n
+                }
+                return 0
+            }
+            if failure != 0 { throw FileError("write", path: temporary, code: failure) }
+            guard fsync(fd) == 0 else { throw FileError("fsync", path: temporary) }
+            closed = true
+            guard close(fd) == 0 else { throw FileError("close", path: temporary) }
+            guard rename(temporary, path) == 0 else { throw FileError("rename", path: path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try syncFolder(folder)
+    }
+
+    /// `fsync`s a folder so that renames and creations in it are durable.
+    public static func syncFolder(_ folder: String) throws(FileError) {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError("open", path: folder) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileError("fsync", path: folder) }
+    }
+
+    /// Creates a folder and its parents (like `mkdir -p`).
+    public static func createFolder(_ path: String) throws(FileError) {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                throw FileError("mkdir", path: partial)
+            }
+        }
+        guard isFolder(path) else { throw FileError("mkdir", path: path, code: ENOTDIR) }
+    }
+
+    public static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// The names in a folder (without `.` and `..`), sorted by their bytes so that every run sees one order.
+    public static func listFolder(_ path: String) throws(FileError) -> [String] {
+        guard let dir = opendir(path) else { throw FileError("open folder", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return names
+    }
+
+    /// The regular files under `root`, recursively, as paths relative to `root`, sorted.
+    /// Hidden files and folders (names starting with `.`) are skipped.
+    public static func regularFiles(under root: String) throws(FileError) -> [String] {
+        var result: [String] = []
+        var pending: [String] = [""]
+        while let relative = pending.popLast() {
+            let folder = relative.isEmpty ? root : root + "/" + relative
+            for name in try listFolder(folder) where !name.hasPrefix(".") {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard stat(root + "/" + child, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(child)
+                case S_IFREG: result.append(child)
+                default: continue
+                }
+            }
+        }
+        result.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return result
+    }
+
+    /// Splits a path into its folder and last component.
+    public static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let folder = String(path[..<slash])
+        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
+    }
+}

@@ -1,0 +1,265 @@
+import ArgumentParser
+import Dispatch
+import Synchronization
+import WinnowCore
+import WinnowDaemon
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct Process: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Process article dumps once: each input file becomes one .jsonl.gz file.",
+        discussion: """
+            Inputs are files or folders (read recursively, hidden files skipped). The format (plain text, JSON \
+            Lines, gzip of either) is detected from the content. Each input gives OUT/<relative name>.jsonl.gz, \
+            written atomically; a name that two inputs would share gets the first 12 hex digits of the \
+            input's SHA-256 added.
+            """
+    )
+
+    @Argument(help: "Input files and folders.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var out: String?
+
+    @Flag(help: "Write plain JSON Lines to standard output instead of files.")
+    var stdout = false
+
+    @Option(help: "zlib compression level of the output, 0-9.")
+    var level: Int = 6
+
+    @Option(name: .shortAndLong, help: "Files processed in parallel (default: one per core).")
+    var jobs: Int?
+
+    @Flag(name: .shortAndLong, help: "Print only errors and warnings.")
+    var quiet = false
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+
+    func validate() throws {
+        guard stdout != (out != nil) else {
+            throw ValidationError("give either --out DIR or --stdout")
+        }
+        guard (0...9).contains(level) else { throw ValidationError("--level must be between 0 and 9") }
+    }
+
+    func run() throws {
+        let configuration = try pipelineOptions.makeConfiguration()
+        var failures = 0
+        var jobs: [Job] = []
+        for input in inputs {
+            if FileSystem.isFolder(input) {
+                let root = input.hasSuffix("/") && input.count > 1 ? String(input.dropLast()) : input
+                do {
+                    for relative in try FileSystem.regularFiles(under: root) {
+                        jobs.append(Job(path: root + "/" + relative, sourceName: relative))
+                    }
+                } catch {
+                    printError("\(input): \(error)")
+                    failures += 1
+                }
+            } else if FileSystem.exists(input) {
+                jobs.append(Job(path: input, sourceName: FileSystem.split(input).name))
+            } else {
+                printError("\(input): no such file or folder")
+                failures += 1
+            }
+        }
+        if let out {
+            try FileSystem.createFolder(out)
+            try assignOutputPaths(&jobs, out: out)
+        }
+        let runner = Runner(jobs: jobs, configuration: configuration, level: level, toStdout: stdout, quiet: quiet)
+        failures += runner.run(workers: max(1, self.jobs ?? ProcessInfoCores.count))
+        if failures > 0 {
+            printError("\(failures) input\(failures == 1 ? "" : "s") failed")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Maps each input to its output path, mirroring relative folders; a second input that would share a
+    /// name gets its content hash in the name instead, so outputs never overwrite each other.
+    private func assignOutputPaths(_ jobs: inout [Job], out: String) throws {
+        var taken: Set<String> = []
+        var folders: Set<String> = []
+        for index in jobs.indices {
+            var relative = jobs[index].sourceName + ".jsonl.gz"
+            if taken.contains(relative) {
+                let digest = (try? FileSystem.readFile(jobs[index].path)).map { SHA256.hex($0).prefix(12) } ?? "dup\(index)"
+                relative = jobs[index].sourceName + ".\(digest).jsonl.gz"
+            }
+            taken.insert(relative)
+            jobs[index].outputPath = out + "/" + relative
+            folders.insert(FileSystem.split(out + "/" + relative).folder)
+        }
+        for folder in folders.sorted() { try FileSystem.createFolder(folder) }
+    }
+}
+
+struct Job: Sendable {
+    var path: String
+    var sourceName: String
+    var outputPath: String?
+}
+
+enum ProcessInfoCores {
+    static var count: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+func printError(_ message: String) {
+    var line = "winnow: error: " + message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func printWarning(_ message: String) {
+    var line = "winnow: warning: " + message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Runs the jobs on a fixed number of Dispatch workers; each worker owns its pipeline and buffers.
+final class Runner: Sendable {
+    let jobs: [Job]
+    let configuration: PipelineConfiguration
+    let level: Int
+    let toStdout: Bool
+    let quiet: Bool
+
+    private struct State {
+        var next = 0
+        var failures = 0
+        var finished = 0
+        var bytesIn = 0
+        /// Results waiting to be written to standard output in input order.
+        var pendingStdout: [Int: [UInt8]] = [:]
+        var nextStdout = 0
+        var lastProgress = 0.0
+    }
+
+    private let state = Mutex(State())
+    private let started = monotonicSeconds()
+    private let showProgress: Bool
+
+    init(jobs: [Job], configuration: PipelineConfiguration, level: Int, toStdout: Bool, quiet: Bool) {
+        self.jobs = jobs
+        self.configuration = configuration
+        self.level = level
+        self.toStdout = toStdout
+        self.quiet = quiet
+        showProgress = isatty(2) != 0 && jobs.count > 1 && !quiet
+    }
+
+    /// Processes every job; returns the number that failed.
+    func run(workers: Int) -> Int {
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(jobs.count, 1))) { _ in
+            var processor = FileProcessor(configuration: configuration, level: level)
+            while let index = state.withLock({ s -> Int? in
+                guard s.next < jobs.count else { return nil }
+                defer { s.next += 1 }
+                return s.next
+            }) {
+                handle(index, with: &processor)
+            }
+        }
+        if showProgress { writeStderr("\r\u{1B}[K") }
+        return state.withLock { $0.failures }
+    }
+
+    private func handle(_ index: Int, with processor: inout FileProcessor) {
+        let job = jobs[index]
+        var summary: String?
+        var failed = false
+        var bytesIn = 0
+        var stdoutBytes: [UInt8]?
+        do throws(ProcessingError) {
+            if let outputPath = job.outputPath {
+                let outcome = try processor.process(path: job.path, sourceName: job.sourceName, outputPath: outputPath)
+                bytesIn = outcome.inputBytes
+                for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
+                summary = Self.summary(job.sourceName, outcome)
+            } else {
+                let bytes: [UInt8]
+                do throws(FileError) { bytes = try FileSystem.readFile(job.path) } catch { throw .file(error) }
+                let processed: ProcessedInput
+                do throws(InputError) {
+                    processed = try processor.pipeline.process(bytes, sourceName: job.sourceName)
+                } catch { throw .input(error) }
+                bytesIn = bytes.count
+                for issue in processed.issues { printWarning("\(job.path): \(issue)") }
+                stdoutBytes = processed.jsonl
+            }
+        } catch {
+            printError("\(job.path): \(error)")
+            failed = true
+        }
+        if let summary, !quiet {
+            var line = summary + "\n"
+            line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+        }
+        state.withLock { s in
+            if failed { s.failures += 1 }
+            s.finished += 1
+            s.bytesIn += bytesIn
+            if toStdout {
+                s.pendingStdout[index] = stdoutBytes ?? []
+                while let ready = s.pendingStdout.removeValue(forKey: s.nextStdout) {
+                    writeAll(1, ready)
+                    s.nextStdout += 1
+                }
+            }
+            if showProgress {
+                let now = monotonicSeconds()
+                if now - s.lastProgress > 0.2 || s.finished == jobs.count {
+                    s.lastProgress = now
+                    let rate = Double(s.bytesIn) / 1e6 / max(now - started, 1e-9)
+                    writeStderr("\r\u{1B}[K[\(s.finished)/\(jobs.count)] \(formatBytes(s.bytesIn)) read, \(format1(rate)) MB/s")
+                }
+            }
+        }
+    }
+
+    static func summary(_ name: String, _ outcome: FileOutcome) -> String {
+        let rate = Double(outcome.inputBytes) / 1e6 / max(outcome.seconds, 1e-9)
+        let articles = outcome.articles == 1 ? "1 article" : "\(outcome.articles) articles"
+        let skipped = outcome.issues.isEmpty ? "" : ", \(outcome.issues.count) skipped"
+        return "\(name): \(articles)\(skipped), \(formatBytes(outcome.inputBytes)) in, \(formatBytes(outcome.outputBytes)) out, \(format1(rate)) MB/s"
+    }
+}
+
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { buffer in
+        var done = 0
+        while done < buffer.count {
+            let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            done += n
+        }
+    }
+}
+
+func writeStderr(_ text: String) {
+    writeAll(2, Array(text.utf8))
+}
+
+func format1(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}
+
+func formatBytes(_ count: Int) -> String {
+    switch count {
+    case ..<1000: return "\(count) B"
+    case ..<1_000_000: return format1(Double(count) / 1e3) + " KB"
+    case ..<1_000_000_000: return format1(Double(count) / 1e6) + " MB"
+    default: return format1(Double(count) / 1e9) + " GB"
+    }
+}

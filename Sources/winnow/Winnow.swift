@@ -1,0 +1,12 @@
+import ArgumentParser
+import WinnowCore
+
+@main
+struct WinnowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "winnow",
+        abstract: "Turns article dumps into clean, tokenized, analysed, gzip-compressed JSON Lines.",
+        version: Winnow.version,
+        subcommands: [Process.self]
+    )
+}

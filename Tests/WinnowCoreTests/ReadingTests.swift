@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import WinnowCore
+
+@Suite struct ReadingTests {
+    @Test func jsonLinesGiveOneRecordPerLineWithTitlesIntact() throws {
+        let input = try fixture("arabic-8.jsonl")
+        let (processed, out) = try process(input, name: "saudinewsnet.jsonl")
+        let lines = String(decoding: input, as: UTF8.self).split(separator: "\n")
+        #expect(processed.format == .jsonl)
+        #expect(out.count == lines.count)
+        for (index, (line, record)) in zip(lines, out).enumerated() {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(record["title"] as? String == object["title"] as? String)
+            #expect(record[path: "meta", "url"] as? String == object["url"] as? String)
+            #expect(record[path: "meta", "date"] as? String == object["date_extracted"] as? String)
+            #expect(record[path: "meta", "source"] as? String == object["source"] as? String)
+            #expect(record[path: "source", "index"] as? Int == index)
+            #expect(record[path: "source", "line"] as? Int == index + 1)
+            let text = try #require(record["text"] as? String)
+            #expect(!text.isEmpty)
+        }
+    }
+
+    @Test func aMalformedLineIsReportedAndTheGoodLinesAroundItKept() throws {
+        // 100 real lines (the excerpt, repeated) with one broken line in the middle.
+        let lines = String(decoding: try fixture("arabic-8.jsonl"), as: UTF8.self).split(separator: "\n")
+        var dump: [String] = (0..<100).map { String(lines[$0 % lines.count]) }
+        dump.insert(#"{"title": "cut off", "content": "the line ends insi"#, at: 37)
+        let (processed, out) = try process(Array(dump.joined(separator: "\n").utf8), name: "mixed.jsonl")
+        #expect(out.count == 100)
+        #expect(processed.issues.count == 1)
+        #expect(processed.issues.first?.line == 38)
+        #expect(processed.issues.first?.description.contains("line 38: malformed JSON: unterminated string") == true)
+    }
+
+    @Test func fieldNamesCanBeOverridden() throws {
+        let line = #"{"heading": "A title", "story": "Body text of the story.", "link": "https://example.org/a"}"#
+        var configuration = PipelineConfiguration()
+        configuration.fields.title = ["heading"]
+        configuration.fields.text = ["story"]
+        let (_, out) = try process(Array(line.utf8), configuration: configuration)
+        #expect(out.first?["title"] as? String == "A title")
+        #expect(out.first?["text"] as? String == "Body text of the story.")
+        #expect(out.first?[path: "meta", "url"] as? String == "https://example.org/a")
+    }
+
+    @Test func htmlInsideJSONTextIsReducedToText() throws {
+        let (_, out) = try process(try fixture("ria-2.jsonl"), name: "ria.jsonl")
+        #expect(out.count == 2)
+        for record in out {
+            let text = try #require(record["text"] as? String)
+            #expect(!text.contains("<p>"))
+            #expect(!text.contains("</"))
+            #expect(!text.contains("&quot;"))
+            #expect(text.contains("риа новости"))
+        }
+        let first = try #require(out.first?["text"] as? String)
+        #expect(first.contains("агентство франс пресс со ссылкой"), "link text stays, the tag goes")
+    }
+
+    @Test func plainTextTitleIsTheFirstLine() throws {
+        for name in ["bbc/business-001.txt", "bbc/sport-199.txt", "bbc/tech-001.txt"] {
+            let input = try fixture(name)
+            let (_, out) = try process(input, name: name)
+            let firstLine = String(decoding: input, as: UTF8.self).split(separator: "\n").first.map(String.init)
+            #expect(out.count == 1)
+            #expect(out.first?["title"] as? String == firstLine)
+            #expect(out.first?["text"] as? String != nil)
+        }
+    }
+
+    @Test func aLatin1ByteIsRepairedAndCounted() throws {
+        // BBC sport/199 holds one raw Latin-1 byte (a pound sign).
+        let (_, out) = try process(try fixture("bbc/sport-199.txt"))
+        #expect(out.first?[path: "stats", "repaired_bytes"] as? Int == 1)
+        #expect((out.first?["text"] as? String)?.contains("\u{FFFD}15.8m") == true)
+    }
+
+    @Test func invalidUTF8IsRepairedAndCounted() throws {
+        let (_, out) = try process(try fixture("nepali-invalid-utf8.txt"))
+        let repaired = try #require(out.first?[path: "stats", "repaired_bytes"] as? Int)
+        #expect(repaired > 0)
+        let title = out.first?["title"] as? String ?? ""
+        let text = out.first?["text"] as? String ?? ""
+        #expect((title + text).contains("\u{FFFD}"))
+    }
+
+    @Test func aUTF8ByteOrderMarkIsStripped() throws {
+        let input = try fixture("nepali-bom.txt")
+        #expect(Array(input.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let (_, out) = try process(input)
+        #expect(out.first?[path: "source", "offset"] as? Int == 3)
+        #expect((out.first?["title"] as? String)?.unicodeScalars.first != "\u{FEFF}")
+    }
+
+    @Test func utf16WithAByteOrderMarkIsTranscoded() throws {
+        let input = try fixture("nepali-utf16le.txt")
+        let (_, out) = try process(input)
+        #expect(out.first?[path: "source", "encoding"] as? String == "utf-16le")
+        let expected = String(decoding: Data(input.dropFirst(2)).withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }, as: UTF16.self)
+        let firstLine = expected.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first.map(String.init)
+        #expect(out.first?["title"] as? String == firstLine?.trimmingCharacters(in: .whitespaces))
+        #expect(out.first?[path: "stats", "repaired_bytes"] as? Int == 0)
+    }
+
+    @Test func crlfLineEndingsAreAccepted() throws {
+        let input = String(decoding: try fixture("seed.txt"), as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n")
+        let (_, out) = try process(Array(input.utf8))
+        let text = try #require(out.first?["text"] as? String)
+        #expect(!text.contains("\r"))
+        #expect(text.components(separatedBy: "\n\n").count == 9)
+    }
+
+    @Test func gzipInputIsDetectedFromTheContent() throws {
+        let plain = try fixture("arabic-8.jsonl")
+        let (processed, out) = try process(try GzipEncoder.compress(plain), name: "dump.dat")
+        #expect(processed.gzip)
+        #expect(processed.format == .jsonl)
+        #expect(out.count == 8)
+        #expect(out.first?[path: "source", "compression"] as? String == "gzip")
+    }
+
+    @Test func anEmptyFileIsAClearError() throws {
+        for empty in [[], Array("  \n\r\n\t".utf8), [0xEF, 0xBB, 0xBF, 0x0A] as [UInt8]] {
+            #expect(throws: InputError.empty) { try process(empty) }
+        }
+    }
+
+    @Test func aBinaryFileIsRefused() throws {
+        // A gzip-compressed fixture with its magic bytes broken: binary data that is not gzip.
+        var binary = try GzipEncoder.compress(try fixture("seed.txt"))
+        binary[0] = 0x7F
+        let error = try #require(throws: InputError.self) { try process(binary) }
+        #expect(error.kind == "binary")
+        #expect(error.description.contains("binary"))
+    }
+
+    @Test func aFileOfOnlyGarbageJSONLinesIsUnparsable() throws {
+        let garbage = Array("{not json\n{\"a\": [1, 2\n{}\n".utf8)
+        let error = try #require(throws: InputError.self) { try process(garbage) }
+        #expect(error.kind == "unparsable")
+        #expect(error.description.contains("line 1"))
+    }
+}

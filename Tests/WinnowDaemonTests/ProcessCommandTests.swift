@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// `winnow process`, run as a user would: the real binary on real files.
+@Suite struct ProcessCommandTests {
+    let seed = corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt")
+
+    @Test func twoRunsGiveByteIdenticalValidGzip() throws {
+        try withTemporaryFolder { folder in
+            let a = folder.appendingPathComponent("a")
+            let b = folder.appendingPathComponent("b")
+            let first = try runWinnow(["process", seed.path, "--out", a.path])
+            let second = try runWinnow(["process", seed.path, "--out", b.path])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(second.status == 0)
+            #expect(first.stdout.contains("000_23272d59b78fa6f4.txt: 1 article"))
+            let name = "000_23272d59b78fa6f4.txt.jsonl.gz"
+            let bytesA = try Data(contentsOf: a.appendingPathComponent(name))
+            let bytesB = try Data(contentsOf: b.appendingPathComponent(name))
+            #expect(bytesA == bytesB)
+            let records = try gunzip(a.appendingPathComponent(name)).split(separator: 0x0A)
+            #expect(records.count == 1)
+            // Nothing temporary is left behind.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: a.path) == [name])
+        }
+    }
+
+    @Test func stdoutGivesPlainJSONLines() throws {
+        let result = try runWinnow(["process", seed.path, "--stdout"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect((object?["text"] as? String)?.hasPrefix("In a recent development") == true)
+    }
+
+    @Test func badInputsFailWithMessagesThatNameTheFileWhileGoodOnesAreProcessed() throws {
+        try withTemporaryFolder { folder in
+            let inbox = folder.appendingPathComponent("in")
+            try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+            try Data().write(to: inbox.appendingPathComponent("empty.txt"))
+            try Data([0x7F, 0x45, 0x4C, 0x46] + [UInt8](repeating: 0, count: 4000)).write(to: inbox.appendingPathComponent("binary.dat"))
+            let seedBytes = try Data(contentsOf: seed)
+            try seedBytes.write(to: inbox.appendingPathComponent("good.txt"))
+            let out = folder.appendingPathComponent("out")
+            let result = try runWinnow(["process", inbox.path, "--out", out.path])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("empty.txt: the file is empty"))
+            #expect(result.stderr.contains("binary.dat: the file is binary"))
+            #expect(result.stderr.contains("2 inputs failed"))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("good.txt.jsonl.gz").path))
+        }
+    }
+
+    @Test func foldersAreReadRecursivelyAndMirroredInTheOutput() throws {
+        try withTemporaryFolder { folder in
+            let bbc = corpusFolder().appendingPathComponent("clean/bbc/tech")
+            let out = folder.appendingPathComponent("out")
+            let result = try runWinnow(["process", bbc.path, "--out", out.path, "--quiet"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let outputs = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".jsonl.gz") }
+            let inputs = try FileManager.default.contentsOfDirectory(atPath: bbc.path).filter { $0.hasSuffix(".txt") }
+            #expect(outputs.count == inputs.count)
+            #expect(outputs.count == 401)
+        }
+    }
+}
