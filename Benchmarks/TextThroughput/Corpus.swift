@@ -1,0 +1,29 @@
+import Foundation
+
+/// Benchmark inputs, read at run time from the shared corpus beside the project (`../shared/corpus`, or
+/// `$WINNOW_CORPUS`), so nothing large is committed.
+enum Corpus {
+    static let root: URL = {
+        if let path = ProcessInfo.processInfo.environment["WINNOW_CORPUS"] { return URL(fileURLWithPath: path) }
+        // Benchmarks/TextThroughput/Corpus.swift -> <project>/../shared/corpus
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    }()
+
+    /// Every `.txt` file under `folder`, sorted, each as bytes.
+    static func files(_ folder: String) -> [[UInt8]] {
+        let base = root.appendingPathComponent(folder)
+        guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else {
+            fatalError("corpus folder missing: \(base.path) (set WINNOW_CORPUS)")
+        }
+        let urls = enumerator.compactMap { $0 as? URL }.filter { $0.pathExtension == "txt" }
+            .sorted { $0.path < $1.path }
+        return urls.map { Array((try? Data(contentsOf: $0)) ?? Data()) }
+    }
+
+    /// The BBC news set as one English text (articles separated by blank lines).
+    static let englishNews: [UInt8] = Array(files("clean/bbc").joined(separator: [0x0A, 0x0A]))
+
+    /// The Zyte pages rendered to text, with all their boilerplate.
+    static let zytePages: [[UInt8]] = files("boilerplate/zyte/page-text")
+}
