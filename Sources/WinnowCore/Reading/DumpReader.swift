@@ -28,6 +28,9 @@ public struct ReaderLimits: Sendable, Hashable {
     public var maxArticleBytes: Int = 16 << 20
     /// Most articles accepted from one file.
     public var maxArticles: Int = 1_000_000
+    /// Longest title. A plain-text first line longer than this is not a title line: the title is its
+    /// beginning, cut at a character boundary, and the whole line stays in the body.
+    public var maxTitleBytes: Int = 1024
     /// Limits on gzip decompression.
     public var inflate = InflateLimits()
 
@@ -133,6 +136,11 @@ public struct DumpReader: Sendable {
             var lineEnd = lineStart
             while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
             let trimmed = trimWhitespace(bytes, lineStart..<lineEnd)
+            if trimmed.count > limits.maxTitleBytes {
+                title = trimmed.lowerBound..<characterBoundary(bytes, atMost: trimmed.lowerBound + limits.maxTitleBytes, after: trimmed.lowerBound)
+                bodyStart = lineStart
+                break
+            }
             if !trimmed.isEmpty {
                 title = trimmed
                 bodyStart = min(lineEnd + 1, bytes.count)
@@ -157,6 +165,13 @@ public struct DumpReader: Sendable {
             repairedBytes: repaired,
             truncated: truncated
         )
+    }
+
+    /// The largest index ≤ `limit` (and > `after`) that does not split a UTF-8 sequence.
+    private func characterBoundary(_ bytes: UnsafeRawBufferPointer, atMost limit: Int, after: Int) -> Int {
+        var i = min(limit, bytes.count)
+        while i > after, i < bytes.count, bytes[i] & 0xC0 == 0x80 { i -= 1 }
+        return i
     }
 
     /// The end of a cut at most `limit` bytes after `from`: the last line break, else a UTF-8 boundary.
@@ -256,6 +271,11 @@ public struct DumpReader: Sendable {
         let foundBody = lookup(fields.text)
         var title = lookup(fields.title) ?? []
         guard foundBody != nil || !title.isEmpty else { return nil }
+        if title.count > limits.maxTitleBytes {
+            var cut = limits.maxTitleBytes
+            while cut > 0, title[cut] & 0xC0 == 0x80 { cut -= 1 }
+            title.removeSubrange(cut...)
+        }
         var body = foundBody ?? []
         body = Self.reduceMarkup(body)
         title = Self.reduceMarkup(title)
