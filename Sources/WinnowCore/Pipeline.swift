@@ -26,7 +26,7 @@ public struct ProcessedInput: Sendable {
 
 /// Reads, cleans, tokenizes, analyses and serialises one input. Not thread-safe (it reuses buffers):
 /// use one pipeline per thread.
-public struct Pipeline {
+public struct Pipeline: Sendable {
     public let configuration: PipelineConfiguration
     private let reader: DumpReader
     private let cleaner: Cleaner

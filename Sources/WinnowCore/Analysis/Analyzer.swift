@@ -28,7 +28,7 @@ public struct TermFrequency: Sendable, Equatable {
 }
 
 /// Computes statistics and top terms. Holds reusable buffers: use one analyzer per thread.
-public struct Analyzer {
+public struct Analyzer: Sendable {
     public var tokenizer = Tokenizer()
     public var sentenceSplitter = SentenceSplitter()
     /// How many top terms to report.

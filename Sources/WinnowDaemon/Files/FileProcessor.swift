@@ -53,7 +53,7 @@ public struct FileOutcome: Sendable {
 }
 
 /// Turns an input file into a `.jsonl.gz` output file: read, process, compress, write atomically.
-public struct FileProcessor {
+public struct FileProcessor: Sendable {
     public var pipeline: Pipeline
     /// zlib level of the output.
     public var level: Int

@@ -70,9 +70,12 @@ public enum FileSystem {
     /// Writes `bytes` to `path` atomically and durably: a hidden temporary file in the same folder is
     /// written, `fsync`ed and renamed over `path`, then the folder is `fsync`ed. A reader sees the old
     /// file or the whole new one, never a part, even after a crash or power loss.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
+    ///
+    /// - Parameter temporaryTag: names the temporary file (`.<name>.tmp-<tag>`), so that an owner can
+    ///   recognise and remove its own leftovers after a crash.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryTag: String? = nil) throws(FileError) {
         let (folder, name) = split(path)
-        let temporary = folder + "/." + name + ".tmp-\(getpid())"
+        let temporary = folder + "/." + name + ".tmp-" + (temporaryTag ?? "\(getpid())")
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError("create", path: temporary) }
         var closed = false
@@ -171,10 +174,43 @@ public enum FileSystem {
         return result
     }
 
+    /// Renames `from` to `to` and makes both folders durable.
+    public static func move(_ from: String, to: String) throws(FileError) {
+        guard rename(from, to) == 0 else { throw FileError("rename", path: from + " to " + to) }
+        let fromFolder = split(from).folder
+        let toFolder = split(to).folder
+        try syncFolder(toFolder)
+        if fromFolder != toFolder { try syncFolder(fromFolder) }
+    }
+
+    /// A path in `folder` for `name` that does not exist yet: `name`, else `name.1`, `name.2`, …
+    public static func unusedPath(in folder: String, name: String) -> String {
+        var candidate = folder + "/" + name
+        var n = 0
+        while exists(candidate) {
+            n += 1
+            candidate = folder + "/" + name + ".\(n)"
+        }
+        return candidate
+    }
+
     /// Splits a path into its folder and last component.
     public static func split(_ path: String) -> (folder: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let folder = String(path[..<slash])
         return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
     }
+}
+
+/// The number of online processors.
+public func onlineCores() -> Int {
+    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}
+
+/// The host name, the default instance name of a daemon.
+public func defaultInstanceName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count) == 0 else { return "local" }
+    let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return name.isEmpty ? "local" : name
 }

@@ -22,20 +22,21 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("rules"), help: "A file of extra boilerplate rules (same format as the built-in ones).")
     var rulesFile: String?
 
-    @Option(help: "Most top terms listed per record.")
-    var topTerms: Int = 10
+    @Option(help: "Most top terms listed per record (default 10).")
+    var topTerms: Int?
 
-    @Option(help: "Largest article body in bytes; longer ones are cut and flagged.")
-    var maxArticleBytes: Int = 16 << 20
+    @Option(help: "Largest article body in bytes; longer ones are cut and flagged (default 16 MiB).")
+    var maxArticleBytes: Int?
 
-    @Option(help: "Longest JSON line in bytes; longer lines are reported and skipped.")
-    var maxLineBytes: Int = 64 << 20
+    @Option(help: "Longest JSON line in bytes; longer lines are reported and skipped (default 64 MiB).")
+    var maxLineBytes: Int?
 
-    @Option(help: "Most bytes one gzip input may inflate to.")
-    var maxDecompressedBytes: Int = 8 << 30
+    @Option(help: "Most bytes one gzip input may inflate to (default 8 GiB).")
+    var maxDecompressedBytes: Int?
 
-    func makeConfiguration() throws -> PipelineConfiguration {
-        var configuration = PipelineConfiguration()
+    /// The pipeline configuration: `base` with every option that was given applied on top.
+    func makeConfiguration(base: PipelineConfiguration = PipelineConfiguration()) throws -> PipelineConfiguration {
+        var configuration = base
         func list(_ value: String?) -> [String]? {
             value.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: " ").lowercased() } }
         }
@@ -48,10 +49,10 @@ struct PipelineOptions: ParsableArguments {
             let bytes = try FileSystem.readFile(rulesFile)
             try configuration.rules.add(parsing: String(decoding: bytes, as: UTF8.self))
         }
-        configuration.topTerms = topTerms
-        configuration.limits.maxArticleBytes = maxArticleBytes
-        configuration.limits.maxLineBytes = maxLineBytes
-        configuration.limits.inflate.maxOutputBytes = maxDecompressedBytes
+        if let topTerms { configuration.topTerms = topTerms }
+        if let maxArticleBytes { configuration.limits.maxArticleBytes = maxArticleBytes }
+        if let maxLineBytes { configuration.limits.maxLineBytes = maxLineBytes }
+        if let maxDecompressedBytes { configuration.limits.inflate.maxOutputBytes = maxDecompressedBytes }
         return configuration
     }
 }
