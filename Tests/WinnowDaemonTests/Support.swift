@@ -56,6 +56,18 @@ func runWinnow(_ arguments: [String], timeout: TimeInterval = 120) throws -> Run
     )
 }
 
+/// A fresh temporary folder, removed when the value goes away.
+final class TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
 /// Runs `body` with a fresh temporary folder that is removed afterwards.
 func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-test-\(UUID().uuidString)")

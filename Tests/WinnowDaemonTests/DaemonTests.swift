@@ -1,0 +1,328 @@
+import Foundation
+import Testing
+import WinnowCore
+
+/// `winnow watch` as it runs in production: the real binary, real files, real signals.
+@Suite(.serialized) struct DaemonTests {
+    @Test func droppedArticlesBecomeTheSameOutputsAsProcess() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let files = try distinctBBCArticles(1000)
+        let reference = try referenceOutputs(for: files, in: folder)
+        let daemon = try RunningDaemon(spool: folder.appendingPathComponent("spool"))
+        try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
+        let inbox = daemon.folder("inbox")
+        for (index, file) in files.enumerated() {
+            if index.isMultiple(of: 2) {
+                try file.bytes.write(to: inbox.appendingPathComponent(file.name))
+            } else {
+                // Written under a temporary name, then renamed in, as careful uploaders do.
+                let temporary = inbox.appendingPathComponent(file.name + ".part")
+                try file.bytes.write(to: temporary)
+                try FileManager.default.moveItem(at: temporary, to: inbox.appendingPathComponent(file.name))
+            }
+        }
+        waitUntil("1,000 inputs in done/", timeout: 120) { daemon.names(in: "done").count >= 1000 }
+        #expect(daemon.stop() == 0)
+        let outputs = daemon.names(in: "out")
+        #expect(outputs.count == 1000)
+        #expect(!outputs.contains { $0.hasPrefix(".") })
+        for file in files {
+            let produced = try? Data(contentsOf: daemon.folder("out").appendingPathComponent(file.name + ".jsonl.gz"))
+            #expect(produced == reference[file.name], "\(file.name) differs from winnow process")
+        }
+        #expect(daemon.names(in: "inbox").isEmpty)
+        #expect(daemon.names(in: "failed").isEmpty)
+    }
+
+    @Test func sigkillAtAnyMomentLosesAndDuplicatesNothing() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let files = try distinctBBCArticles(2000)
+        let reference = try referenceOutputs(for: files, in: folder)
+        let spool = folder.appendingPathComponent("spool")
+        for name in ["inbox"] {
+            try FileManager.default.createDirectory(at: spool.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        for file in files { try file.bytes.write(to: spool.appendingPathComponent("inbox/" + file.name)) }
+        var kills = 0
+        var attempts = 0
+        // One worker, so that the run lasts long enough to be interrupted twenty times.
+        while kills < 20 && attempts < 200 {
+            attempts += 1
+            let daemon = try RunningDaemon(spool: spool, arguments: ["--workers", "1"])
+            usleep(useconds_t.random(in: 20_000...120_000))
+            let remaining = daemon.names(in: "inbox").count + daemon.names(in: "work/\(hostName())").count
+            daemon.signal(SIGKILL)
+            _ = daemon.waitForExit(timeout: 10)
+            if remaining > 0 { kills += 1 } else { break }
+        }
+        #expect(kills >= 20, "only \(kills) kills happened while work remained")
+        let daemon = try RunningDaemon(spool: spool)
+        waitUntil("all inputs in done/", timeout: 180) { daemon.names(in: "done").count >= files.count }
+        #expect(daemon.stop() == 0)
+        let outputs = daemon.names(in: "out")
+        #expect(outputs.count == files.count, "one output per input")
+        #expect(!outputs.contains { $0.hasPrefix(".") }, "no temporary files left in out/")
+        #expect(daemon.names(in: "work/\(hostName())").isEmpty)
+        #expect(daemon.names(in: "done").count == files.count, "each input retired once")
+        for file in files {
+            let produced = try? Data(contentsOf: daemon.folder("out").appendingPathComponent(file.name + ".jsonl.gz"))
+            #expect(produced == reference[file.name], "\(file.name) differs after the crashes")
+        }
+    }
+
+    @Test func badInputsAreQuarantinedWhileGoodFilesAreProcessed() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let good = try distinctBBCArticles(30)
+        let daemon = try RunningDaemon(spool: folder.appendingPathComponent("spool"))
+        try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
+        let inbox = daemon.folder("inbox")
+        func drop(_ name: String, _ data: Data) throws { try data.write(to: inbox.appendingPathComponent(name)) }
+        for file in good.prefix(15) { try drop(file.name, file.bytes) }
+        let seed = try Data(contentsOf: corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt"))
+        try drop("empty.txt", Data())
+        try drop("binary.bin", Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1] + [UInt8](repeating: 0, count: 8000)))
+        let gzipped = try GzipEncoder.compress(Array(seed))
+        try drop("truncated.txt.gz", Data(gzipped.prefix(gzipped.count / 2)))
+        try drop("invalid-utf8.txt", Data((0..<6000).map { UInt8(0x80 + $0 % 64) }))
+        try drop("garbage.jsonl", Data("{not json\n{\"a\": \n{{{{\n".utf8))
+        try FileManager.default.createSymbolicLink(atPath: inbox.appendingPathComponent("passwd").path, withDestinationPath: "/etc/passwd")
+        #expect(mkfifo(inbox.appendingPathComponent("pipe").path, 0o644) == 0)
+        try FileManager.default.createDirectory(at: inbox.appendingPathComponent("a-folder"), withIntermediateDirectories: false)
+        try drop("unreadable.txt", seed)
+        chmod(inbox.appendingPathComponent("unreadable.txt").path, 0)
+        // A 1 GB single line of real text, written under a temporary name and renamed in.
+        let line = Data(String(decoding: seed, as: UTF8.self).replacingOccurrences(of: "\n", with: " ").utf8)
+        let big = inbox.appendingPathComponent("one-line.txt.part")
+        _ = FileManager.default.createFile(atPath: big.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: big)
+        var block = Data()
+        while block.count < 8 << 20 { block.append(line) }
+        var written = 0
+        while written < 1 << 30 {
+            handle.write(block)
+            written += block.count
+        }
+        try handle.close()
+        try FileManager.default.moveItem(at: big, to: inbox.appendingPathComponent("one-line.txt"))
+        for file in good.suffix(15) { try drop(file.name, file.bytes) }
+
+        let rootCanRead = geteuid() == 0
+        var expectedDone = Set(good.map(\.name))
+        expectedDone.insert("one-line.txt")
+        if rootCanRead { expectedDone.insert("unreadable.txt") }
+        func settled() -> Bool {
+            expectedDone.isSubset(of: daemon.names(in: "done"))
+                && daemon.names(in: "failed").filter { $0.hasSuffix(".reason.json") }.count >= 6
+        }
+        waitUntil("good files and bad ones settled", timeout: 180, settled)
+        #expect(daemon.process.isRunning, "the daemon keeps running")
+        let failed = daemon.names(in: "failed")
+        for name in ["empty.txt", "binary.bin", "truncated.txt.gz", "invalid-utf8.txt", "garbage.jsonl", "passwd"] {
+            #expect(failed.contains(name), "\(name) quarantined")
+            #expect(failed.contains(name + ".reason.json"), "\(name) has a reason file")
+        }
+        let reason = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.folder("failed/truncated.txt.gz.reason.json"))) as? [String: Any]
+        #expect(reason?["reason"] as? String == "gzip")
+        #expect((reason?["message"] as? String)?.contains("truncated") == true)
+        #expect(reason?["winnow"] as? String == Winnow.version)
+        // The link was moved, never followed.
+        let attributes = try FileManager.default.attributesOfItem(atPath: daemon.folder("failed/passwd").path)
+        #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink)
+        // FIFOs and folders are left alone, without blocking anything.
+        #expect(daemon.names(in: "inbox").sorted() == ["a-folder", "pipe"])
+        #expect(daemon.log.contains("ignored: not a regular file"))
+        // The 1 GB line is cut at the article limit and flagged, not refused.
+        let bigOutput = try gunzip(daemon.folder("out/one-line.txt.jsonl.gz"))
+        let record = try JSONSerialization.jsonObject(with: Data(bigOutput)) as? [String: Any]
+        #expect((record?["meta"] as? [String: Any])?["truncated"] as? Bool == true)
+        if rootCanRead {
+            #expect(daemon.names(in: "out").contains("unreadable.txt.jsonl.gz"), "root reads it anyway")
+        } else {
+            #expect(daemon.log.contains("transient error; will retry"))
+        }
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func twentyThousandFilesDroppedWhileStoppedAreAllProcessedOnce() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let spool = folder.appendingPathComponent("spool")
+        let inbox = spool.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let articles = try distinctBBCArticles(2000)
+        // 20,000 files: each real article under ten names; the ledger outputs each content once.
+        for copy in 0..<10 {
+            for article in articles { try article.bytes.write(to: inbox.appendingPathComponent("\(copy)-\(article.name)")) }
+        }
+        let daemon = try RunningDaemon(spool: spool)
+        waitUntil("20,000 inputs in done/", timeout: 300) { daemon.names(in: "done").count >= 20_000 }
+        #expect(daemon.stop() == 0)
+        #expect(daemon.names(in: "done").count == 20_000)
+        #expect(daemon.names(in: "out").count == 2000)
+        #expect(daemon.names(in: "inbox").isEmpty)
+        let ledger = try String(contentsOf: spool.appendingPathComponent("state/ledger.tsv"), encoding: .utf8)
+        #expect(ledger.split(separator: "\n").count == 2000)
+    }
+
+    @Test func aFullOutputDiskKeepsInputsAndResumesWhenSpaceReturns() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let spool = folder.appendingPathComponent("spool")
+        let out = folder.appendingPathComponent("tmpfs-out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        guard shell("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", out.path) == 0 else {
+            Issue.record("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the full-disk case is untested")
+            return
+        }
+        defer { _ = shell("umount", "-l", out.path) }
+        let config = folder.appendingPathComponent("winnow.conf")
+        try "out = \(out.path)\nretry-initial-seconds = 0.2\nretry-max-seconds = 1\n".write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(spool: spool, arguments: ["--config", config.path])
+        try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
+        // About 3.5 MB of compressed output: it cannot fit in 1 MiB.
+        let arabic = corpusFolder().appendingPathComponent("multilingual/arabic")
+        for name in try FileManager.default.contentsOfDirectory(atPath: arabic.path) {
+            try FileManager.default.copyItem(at: arabic.appendingPathComponent(name), to: daemon.folder("inbox").appendingPathComponent(name))
+        }
+        waitUntil("a retry after ENOSPC", timeout: 60) { daemon.log.contains("No space left on device") }
+        let waiting = daemon.names(in: "work/\(hostName())") + daemon.names(in: "inbox")
+        #expect(waiting.count >= 1, "the input stays")
+        #expect(shell("mount", "-o", "remount,size=64m", out.path) == 0)
+        waitUntil("both outputs once space returned", timeout: 60) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).filter { $0.hasSuffix(".jsonl.gz") && !$0.hasPrefix(".") }.count == 2
+        }
+        waitUntil("both inputs in done/", timeout: 30) { daemon.names(in: "done").count == 2 }
+        #expect(daemon.stop() == 0)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).allSatisfy { !$0.hasPrefix(".") })
+    }
+
+    @Test func systemdHearsReadyStatusAndStopping() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let socketPath = folder.appendingPathComponent("notify.sock").path
+        let listener = try DatagramListener(path: socketPath)
+        let daemon = try RunningDaemon(
+            spool: folder.appendingPathComponent("spool"),
+            environment: ["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "400000"]
+        )
+        var messages: [String] = []
+        waitUntil("READY=1 and STATUS=", timeout: 20) {
+            messages += listener.receiveAll()
+            return messages.contains { $0.contains("READY=1") } && messages.contains { $0.hasPrefix("STATUS=") && $0.contains("done") }
+        }
+        #expect(messages.contains("WATCHDOG=1"))
+        daemon.signal(SIGHUP)
+        waitUntil("RELOADING=1 then READY=1", timeout: 10) {
+            messages += listener.receiveAll()
+            guard let reload = messages.firstIndex(of: "RELOADING=1") else { return false }
+            return messages[(reload + 1)...].contains("READY=1")
+        }
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 20) == 0)
+        messages += listener.receiveAll()
+        #expect(messages.contains("STOPPING=1"))
+    }
+
+    @Test func journalModeLogsPriorityPrefixesWithoutTimestamps() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let daemon = try RunningDaemon(spool: folder.appendingPathComponent("spool"), environment: ["JOURNAL_STREAM": "8:1234"])
+        waitUntil("the first log line", timeout: 10) { daemon.log.contains("watching") }
+        #expect(daemon.stop() == 0)
+        let lines = daemon.log.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("<6>watching") == true)
+        #expect(lines.allSatisfy { $0.hasPrefix("<") })
+    }
+
+    @Test func theUnitFileVerifiesAndIsHardened() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/winnow.service")
+        var unit = try String(contentsOf: source, encoding: .utf8)
+        // verify checks that ExecStart exists: point it at the binary under test.
+        unit = unit.replacingOccurrences(of: "/usr/local/bin/winnow", with: try winnowExecutable().path)
+        let copy = folder.appendingPathComponent("winnow.service")
+        try unit.write(to: copy, atomically: true, encoding: .utf8)
+        let verify = try capture("systemd-analyze", "verify", copy.path)
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.isEmpty, "verify is clean: \(verify.output)")
+        let security = try capture("systemd-analyze", "security", "--offline=yes", copy.path)
+        let exposure = security.output.split(separator: "\n").first { $0.contains("Overall exposure level") }
+        let score = exposure.flatMap { line in line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) } }
+        let value = try #require(score, "no exposure level in: \(security.output.suffix(300))")
+        #expect(value <= 2.5)
+    }
+}
+
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    gethostname(&buffer, buffer.count)
+    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+@discardableResult
+func shell(_ arguments: String...) -> Int32 {
+    (try? capture(arguments))?.status ?? -1
+}
+
+func capture(_ arguments: String...) throws -> (status: Int32, output: String) {
+    try capture(arguments)
+}
+
+func capture(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A Unix datagram socket standing in for systemd's notification socket.
+final class DatagramListener {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0, "bind \(path)")
+        _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+    }
+
+    func receiveAll() -> [String] {
+        var messages: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            messages += String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        return messages
+    }
+
+    deinit { close(fd) }
+}
