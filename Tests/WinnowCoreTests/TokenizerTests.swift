@@ -3,23 +3,45 @@ import Testing
 import WinnowCore
 
 @Suite struct TokenizerTests {
-    func tokens(_ text: String) -> [(String, TokenKind)] {
+    func tokens(_ text: String, mode: Tokenizer.Mode = .analysis) -> [(String, TokenKind)] {
         var out: [Token] = []
         let bytes = Array(text.utf8)
-        bytes.withUnsafeBytes { Tokenizer().tokenize($0, into: &out) }
+        bytes.withUnsafeBytes { Tokenizer(mode: mode).tokenize($0, into: &out) }
         return out.map { (String(decoding: bytes[$0.range], as: UTF8.self), $0.kind) }
     }
 
+    func sentences(_ text: String, abbreviations: Bool = true) -> [String] {
+        let bytes = Array(text.utf8)
+        var ranges: [Range<Int>] = []
+        bytes.withUnsafeBytes { SentenceSplitter(abbreviations: abbreviations).split($0, into: &ranges) }
+        return ranges.map { String(decoding: bytes[$0], as: UTF8.self) }
+    }
+
     @Test func englishNewsSentence() {
+        // From the seed article and the BBC set.
         let result = tokens("Xi’s message, on Monday, lauded the Workers’ Party — 76th anniversary; $1.13bn (£600m).")
         #expect(result.map(\.0) == [
             "Xi’s", "message", ",", "on", "Monday", ",", "lauded", "the", "Workers", "’", "Party", "—", "76th",
             "anniversary", ";", "$", "1.13bn", "(", "£", "600m", ")", ".",
         ])
         #expect(result.first { $0.0 == "76th" }?.1 == .alphanumeric)
-        #expect(result.first { $0.0 == "1.13bn" }?.1 == .alphanumeric)
-        #expect(tokens("from 1,000.5 to 2").map(\.1) == [.word, .number, .word, .number])
         #expect(result.first { $0.0 == "$" }?.1 == .symbol)
+        #expect(tokens("from 1,000.5 to 2").map(\.1) == [.word, .number, .word, .number])
+    }
+
+    @Test func entitiesAreKeptWholeInAnalysisMode() {
+        let text = "Shares of NASDAQ:EXM rose, per https://www.benzinga.com/news/24/09/x.html?a=1. Mail tips@example.co.uk or ask @benzinga #markets."
+        let result = tokens(text)
+        #expect(result.contains { $0 == ("NASDAQ:EXM", .ticker) })
+        #expect(result.contains { $0 == ("https://www.benzinga.com/news/24/09/x.html?a=1", .url) })
+        #expect(result.contains { $0 == ("tips@example.co.uk", .email) })
+        #expect(result.contains { $0 == ("@benzinga", .mention) })
+        #expect(result.contains { $0 == ("#markets", .hashtag) })
+        #expect(result.last?.0 == ".")
+        // Plain UAX #29 splits them.
+        let plain = tokens(text, mode: .uax29).map(\.0)
+        #expect(plain.contains("https"))
+        #expect(plain.contains("NASDAQ:EXM"), "':' is MidLetter in UAX #29")
     }
 
     @Test func tokensCoverTheTextInOrderWithoutOverlap() throws {
@@ -37,19 +59,33 @@ import WinnowCore
 
     @Test func ideographsAreSeparateAndDevanagariMarksStayInWords() {
         #expect(tokens("深圳地铁").map(\.0) == ["深", "圳", "地", "铁"])
+        #expect(tokens("深圳地铁").allSatisfy { $0.1 == .ideograph })
         #expect(tokens("सेवानिवृत्त एक").map(\.0) == ["सेवानिवृत्त", "एक"])
+        #expect(tokens("الفقر أحد أسباب").map(\.1) == [.word, .word, .word])
     }
 
-    @Test func sentencesSkipAbbreviationsAndInitials() {
-        let text = Array("Mr. Smith met U.S. officials on Jan. 5. They agreed. Did it work? Yes!".utf8)
-        var tokens: [Token] = []
-        var sentences: [Range<Int>] = []
-        text.withUnsafeBytes {
-            Tokenizer().tokenize($0, into: &tokens)
-            SentenceSplitter().split($0, tokens: tokens, into: &sentences)
-        }
-        #expect(sentences.map { String(decoding: text[$0], as: UTF8.self) } == [
-            "Mr. Smith met U.S. officials on Jan. 5.", "They agreed.", "Did it work?", "Yes!",
+    @Test func emojiSequencesAreOneToken() {
+        #expect(tokens("ok 👍🏽 👨‍👩‍👧 🇫🇷🇩🇪").map(\.0) == ["ok", "👍🏽", "👨‍👩‍👧", "🇫🇷", "🇩🇪"])
+        #expect(tokens("👨‍👩‍👧").first?.1 == .emoji)
+    }
+
+    @Test func invalidUTF8BecomesSymbolTokensAndNothingIsLost() {
+        let bytes: [UInt8] = Array("a".utf8) + [0xFF, 0xC3] + Array(" b".utf8)
+        var out: [Token] = []
+        bytes.withUnsafeBytes { Tokenizer().tokenize($0, into: &out) }
+        #expect(out.map(\.kind) == [.word, .symbol, .symbol, .word])
+    }
+
+    @Test func sentencesFollowUAX29PlusAbbreviations() {
+        let text = "Mr. Smith met U.S. officials on Jan. 5. They agreed at 3.5 p.m. and No. 10 said yes. Did it work? Yes!"
+        #expect(sentences(text) == [
+            "Mr. Smith met U.S. officials on Jan. 5.", "They agreed at 3.5 p.m. and No. 10 said yes.", "Did it work?",
+            "Yes!",
+        ])
+        // UAX #29 alone splits after "Mr." before a capital.
+        #expect(sentences("Mr. Smith left.", abbreviations: false) == ["Mr.", "Smith left."])
+        #expect(sentences("Je suis là. 我很好。你呢？ هل أنت بخير؟ नमस्ते। ठीक") == [
+            "Je suis là.", "我很好。", "你呢？", "هل أنت بخير؟", "नमस्ते।", "ठीक",
         ])
     }
 }

@@ -52,7 +52,7 @@ public struct Analyzer: Sendable {
         sentences.removeAll(keepingCapacity: true)
         counter.removeAll()
         tokenizer.tokenize(text, into: &tokens)
-        sentenceSplitter.split(text, tokens: tokens, into: &sentences)
+        sentenceSplitter.split(text, into: &sentences)
 
         var stats = TextStatistics()
         stats.bytes = text.count
@@ -71,7 +71,7 @@ public struct Analyzer: Sendable {
                 stats.numbers += 1
             case .punctuation:
                 stats.punctuation += 1
-            case .symbol, .emoji:
+            case .symbol, .emoji, .url, .email, .hashtag, .mention, .ticker:
                 break
             }
         }

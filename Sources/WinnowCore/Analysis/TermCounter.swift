@@ -82,7 +82,7 @@ private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _
     return true
 }
 
-/// Simple case folding on UTF-8 bytes: ASCII by table, other scalars by their lower-case mapping.
+/// Simple case folding (Unicode CaseFolding.txt, statuses C and S) on UTF-8 bytes, by table.
 enum CaseFolding {
     /// Appends the case-folded form of `word` to `out`. Curly apostrophes fold to ASCII ones.
     static func fold(_ word: UnsafeRawBufferPointer, into out: inout [UInt8]) {
@@ -103,22 +103,12 @@ enum CaseFolding {
                 out.append(UInt8(ascii: "'"))
                 continue
             }
-            guard d.valid, changesWhenCaseFolded(d.scalar), let scalar = Unicode.Scalar(d.scalar) else {
+            let folded = d.valid ? UnicodeProperties.fold(d.scalar) : d.scalar
+            if folded == d.scalar {
                 out.append(contentsOf: UnsafeBufferPointer(start: p, count: d.length))
-                continue
-            }
-            for folded in scalar.properties.lowercaseMapping.unicodeScalars {
-                UTF8Bytes.append(scalar: folded.value, to: &out)
+            } else {
+                UTF8Bytes.append(scalar: folded, to: &out)
             }
         }
     }
-}
-
-/// Whether a scalar has a different case-folded form; a table below U+3000, where the cased scripts live.
-private let foldsBelow3000: [Bool] = (0..<0x3000).map { Unicode.Scalar($0)?.properties.changesWhenCaseFolded ?? false }
-
-@inline(__always)
-private func changesWhenCaseFolded(_ scalar: UInt32) -> Bool {
-    if scalar < 0x3000 { return foldsBelow3000[Int(scalar)] }
-    return Unicode.Scalar(scalar)?.properties.changesWhenCaseFolded ?? false
 }

@@ -136,12 +136,12 @@ public struct RuleSet: Sendable {
     }
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func asciiLower(_ b: UInt8) -> UInt8 {
     b >= 0x41 && b <= 0x5A ? b | 0x20 : b
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func isASCIIAlphanumeric(_ b: UInt8) -> Bool {
     let l = b | 0x20
     return (l >= 0x61 && l <= 0x7A) || (b >= 0x30 && b <= 0x39)

@@ -1,134 +1,71 @@
-/// Finds sentence boundaries from tokens: terminal punctuation of many scripts followed by the start of a
-/// new sentence, and paragraph breaks; abbreviations, initials and decimals do not end a sentence.
+/// Sentences for analysis: UAX #29 sentence boundaries, then (optionally) an abbreviation layer for English
+/// news that removes the boundaries UAX #29 puts after "Mr.", "U.S.", "Jan.", initials and "No." before a number.
 public struct SentenceSplitter: Sendable {
-    public init() {}
+    /// Whether to apply the abbreviation layer.
+    public var abbreviations: Bool
 
-    /// Appends the byte ranges of the sentences of `text` to `sentences`.
+    public init(abbreviations: Bool = true) {
+        self.abbreviations = abbreviations
+    }
+
+    /// Appends the byte ranges of the sentences of `text`, without their surrounding white space.
     ///
-    /// - Parameters:
-    ///   - text: the text that `tokens` were made from.
-    ///   - tokens: the tokens of `text`.
-    /// - Complexity: O(number of tokens).
-    public func split(_ text: UnsafeRawBufferPointer, tokens: [Token], into sentences: inout [Range<Int>]) {
-        guard !tokens.isEmpty else { return }
-        var sentenceStart = tokens[0].offset
-        var i = 0
-        while i < tokens.count {
-            let token = tokens[i]
-            var boundaryAfter: Int?  // index of the last token of the sentence
-            if token.kind == .punctuation, isTerminal(text, token) {
-                // Closing quotes and brackets and repeated terminals belong to the sentence they end.
-                var last = i
-                while last + 1 < tokens.count, tokens[last + 1].kind == .punctuation,
-                    tokens[last + 1].offset == tokens[last].offset + tokens[last].length,
-                    isCloser(text, tokens[last + 1]) || isTerminal(text, tokens[last + 1])
-                {
-                    last += 1
+    /// - Complexity: O(n).
+    public func split(_ text: UnsafeRawBufferPointer, into sentences: inout [Range<Int>]) {
+        var pendingStart: Int? = nil
+        var pendingEnd = 0
+        SentenceSegmenter().forEachSentence(text) { start, end in
+            let trimmed = trimWhitespace(text, start..<end)
+            guard !trimmed.isEmpty else { return }
+            if let open = pendingStart {
+                if abbreviations && continuesAfterAbbreviation(text, sentenceEnd: pendingEnd, next: trimmed.lowerBound) {
+                    pendingEnd = trimmed.upperBound
+                    return
                 }
-                if last + 1 == tokens.count || startsSentence(text, tokens[last + 1]),
-                    !isAbbreviationPeriod(text, tokens, i)
-                {
-                    boundaryAfter = last
-                }
+                sentences.append(open..<pendingEnd)
             }
-            if boundaryAfter == nil, i + 1 < tokens.count, hasParagraphBreak(text, from: token.offset + token.length, to: tokens[i + 1].offset) {
-                boundaryAfter = i
-            }
-            if let last = boundaryAfter {
-                let end = tokens[last].offset + tokens[last].length
-                sentences.append(sentenceStart..<end)
-                i = last + 1
-                if i < tokens.count { sentenceStart = tokens[i].offset }
-                continue
-            }
-            i += 1
+            pendingStart = trimmed.lowerBound
+            pendingEnd = trimmed.upperBound
         }
-        if let lastSentence = sentences.last, lastSentence.upperBound >= tokens[tokens.count - 1].offset + tokens[tokens.count - 1].length {
-            return
-        }
-        let final = tokens[tokens.count - 1]
-        if sentenceStart < final.offset + final.length {
-            sentences.append(sentenceStart..<(final.offset + final.length))
-        }
+        if let open = pendingStart { sentences.append(open..<pendingEnd) }
     }
 
-    private func isTerminal(_ text: UnsafeRawBufferPointer, _ token: Token) -> Bool {
-        let b = text[token.offset]
-        if token.length == 1 { return b == UInt8(ascii: ".") || b == UInt8(ascii: "!") || b == UInt8(ascii: "?") }
-        let scalar = scalarAt(text, token.offset)
-        switch scalar {
-        case 0x3002, 0xFF01, 0xFF1F, 0x061F, 0x0964, 0x0965, 0x2026, 0x203C, 0x2047, 0x2048, 0x2049, 0xFF0E, 0x06D4:
-            return true
-        default: return false
+    /// Whether the sentence ending at `sentenceEnd` ends in an abbreviation's period that does not end it.
+    func continuesAfterAbbreviation(_ text: UnsafeRawBufferPointer, sentenceEnd: Int, next: Int) -> Bool {
+        guard sentenceEnd >= 2, text[sentenceEnd - 1] == UInt8(ascii: ".") else { return false }
+        // A paragraph break always ends a sentence.
+        var newlines = 0
+        for i in sentenceEnd..<next where text[i] == 0x0A { newlines += 1 }
+        if newlines >= 2 { return false }
+        // The word before the period, dots inside it included ("U.S", "e.g").
+        var start = sentenceEnd - 1
+        while start > 0 && (isASCIILetter(text[start - 1]) || (text[start - 1] == UInt8(ascii: ".") && start - 1 > 0 && isASCIILetter(text[start - 2]))) {
+            start -= 1
         }
-    }
-
-    private func isCloser(_ text: UnsafeRawBufferPointer, _ token: Token) -> Bool {
-        let scalar = scalarAt(text, token.offset)
-        switch scalar {
-        case 0x22, 0x27, 0x29, 0x5D, 0x2019, 0x201D, 0xBB, 0x300D, 0x300F, 0xFF09, 0x3011: return true
-        default: return false
-        }
-    }
-
-    /// A new sentence starts with an upper-case letter, a digit, an opening quote, or any letter of a caseless script.
-    private func startsSentence(_ text: UnsafeRawBufferPointer, _ token: Token) -> Bool {
-        let scalar = scalarAt(text, token.offset)
-        switch token.kind {
-        case .number, .ideograph, .emoji: return true
-        case .punctuation:
-            switch scalar {
-            case 0x22, 0x27, 0x28, 0x5B, 0x2018, 0x201C, 0xAB, 0x300C, 0x300E, 0x2014, 0x2013, 0x2D: return true
-            default: return false
-            }
-        case .symbol: return true
-        case .word, .alphanumeric:
-            guard let s = Unicode.Scalar(scalar) else { return true }
-            if s.properties.isLowercase { return false }
-            return true
-        }
-    }
-
-    /// A period after a known abbreviation, a single letter (an initial, "U.S."), or between digits.
-    private func isAbbreviationPeriod(_ text: UnsafeRawBufferPointer, _ tokens: [Token], _ i: Int) -> Bool {
-        guard text[tokens[i].offset] == UInt8(ascii: "."), tokens[i].length == 1, i > 0 else { return false }
-        let previous = tokens[i - 1]
-        guard previous.offset + previous.length == tokens[i].offset else { return false }
-        guard previous.kind == .word else { return false }
-        if previous.length == 1 { return true }
-        guard previous.length <= 5 else { return false }
+        let length = sentenceEnd - 1 - start
+        guard length >= 1, length <= 8 else { return false }
+        if start > 0, text[start - 1] >= 0x80 || isASCIIAlphanumeric(text[start - 1]) { return false }
+        if length == 1 && text[start] >= UInt8(ascii: "A") && text[start] <= UInt8(ascii: "Z") { return true }  // an initial
         var key: UInt64 = 0
-        for k in 0..<previous.length { key = key << 8 | UInt64(asciiLower(text[previous.offset + k])) }
+        for k in start..<(sentenceEnd - 1) { key = key << 8 | UInt64(asciiLower(text[k])) }
+        if key == numberAbbreviation {
+            return next < text.count && text[next] >= 0x30 && text[next] <= 0x39  // "No. 5"
+        }
         return englishAbbreviations.contains(key)
     }
-
-    private func hasParagraphBreak(_ text: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
-        var newlines = 0
-        var k = from
-        while k < to {
-            if text[k] == 0x0A {
-                newlines += 1
-                if newlines >= 2 { return true }
-            }
-            k += 1
-        }
-        return false
-    }
-
-    private func scalarAt(_ text: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
-        let base = text.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        return UTF8Bytes.decode(base + offset, base + text.count).scalar
-    }
 }
+
+private let numberAbbreviation: UInt64 = UInt64(UInt8(ascii: "n")) << 8 | UInt64(UInt8(ascii: "o"))
 
 /// Abbreviations of English news that take a period without ending a sentence, packed as ASCII in a UInt64.
 private let englishAbbreviations: Set<UInt64> = {
     let words = [
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen", "rep", "rev", "col",
         "lt", "capt", "sgt", "cmdr", "adm", "pres", "supt", "det", "insp", "inc", "ltd", "co", "corp", "plc",
-        "bros", "vs", "etc", "approx", "no", "nos", "vol", "fig", "al", "est", "dept", "univ", "assn", "ave",
+        "bros", "vs", "etc", "approx", "nos", "vol", "fig", "al", "est", "dept", "univ", "assn", "ave",
         "blvd", "rd", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon",
-        "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "ph", "e.g", "i.e", "u.s", "u.k",
+        "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "e.g", "i.e", "u.s", "u.k", "u.n",
+        "a.m", "p.m", "d.c", "no",
     ]
     return Set(words.map { word in word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } })
 }()

@@ -1,19 +1,29 @@
 /// What a token is.
 public enum TokenKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    /// Letters (with marks, and apostrophes inside a word: "don't", "Xi’s").
+    /// Letters, with marks and the joiners UAX #29 keeps inside words ("don't", "Xi’s", "e.g").
     case word
-    /// Digits, with separators inside ("1,000", "3.5").
+    /// Digits, with the separators UAX #29 keeps inside numbers ("1,000", "3.5").
     case number
-    /// Letters and digits together ("G7", "4G", "2nd").
+    /// Letters and digits together ("G7", "4G", "76th", "1.13bn").
     case alphanumeric
     /// One punctuation character.
     case punctuation
     /// One symbol character ("$", "%", "+").
     case symbol
-    /// An emoji, with its modifiers and joiners.
+    /// An emoji, with its modifiers and joiners, or a flag.
     case emoji
-    /// One ideograph or kana (scripts written without spaces).
+    /// One character of a script written without spaces (Han, kana, Thai…).
     case ideograph
+    /// A web address (analysis mode): "https://example.org/a?b", "www.example.org".
+    case url
+    /// An e-mail address (analysis mode).
+    case email
+    /// "#topic" (analysis mode).
+    case hashtag
+    /// "@name" (analysis mode).
+    case mention
+    /// An exchange ticker such as "NASDAQ:EXM" (analysis mode).
+    case ticker
 
     public var description: String {
         switch self {
@@ -24,6 +34,11 @@ public enum TokenKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .symbol: return "symbol"
         case .emoji: return "emoji"
         case .ideograph: return "ideograph"
+        case .url: return "url"
+        case .email: return "email"
+        case .hashtag: return "hashtag"
+        case .mention: return "mention"
+        case .ticker: return "ticker"
         }
     }
 
@@ -46,4 +61,5 @@ public struct Token: Sendable, Equatable {
     }
 
     public var range: Range<Int> { offset..<(offset + length) }
+    public var end: Int { offset + length }
 }

@@ -1,0 +1,135 @@
+/// ASCII letters, digits, space, comma, hyphen and a few more that can never start, end or change a sentence
+/// state outside a terminated run: they only join (SB998).
+@inline(__always)
+private func isSentenceFiller(_ b: UInt8) -> Bool {
+    sentenceFillerTable[Int(b)]
+}
+
+private let sentenceFillerTable: [Bool] = (0..<256).map { b in
+    switch UInt8(b) {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "-"), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "$"),
+        UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "/"), UInt8(ascii: "_"):
+        return true
+    default:
+        return false
+    }
+}
+
+/// Sentence boundaries exactly as Unicode Standard Annex #29 defines them (Unicode 15.0), on UTF-8 bytes.
+///
+/// The state after each character records whether the text so far ends in `SATerm Close* Sp*`, so every rule
+/// is decided in constant time except SB8's lookahead, which runs at most once per such run and stops at the
+/// next letter, paragraph separator or terminator: linear overall.
+public struct SentenceSegmenter: Sendable {
+    public init() {}
+
+    /// Calls `body(start, end)` for each sentence of `text`, in order; together they cover every byte.
+    ///
+    /// - Complexity: O(n).
+    public func forEachSentence(_ text: UnsafeRawBufferPointer, _ body: (Int, Int) -> Void) {
+        guard let raw = text.baseAddress, text.count > 0 else { return }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let end = base + text.count
+        UnicodeProperties.table.withUnsafeBufferPointer { table in
+            @inline(__always) func sentenceProperty(at p: UnsafePointer<UInt8>) -> (SentenceBreakProperty, Int) {
+                let b = p[0]
+                if b < 0x80 { return (UnicodeProperties.sentenceBreak(table[Int(b)]), 1) }
+                let d = UTF8Bytes.decodeMultibyte(p, end)
+                return (UnicodeProperties.sentenceBreak(table[Int(d.valid ? d.scalar : 0xFFFD)]), d.length)
+            }
+            @inline(__always) func isParaSep(_ p: SentenceBreakProperty) -> Bool { p == .sep || p == .cr || p == .lf }
+
+            /// SB8: after `ATerm Close* Sp*`, skip characters that are not letters, separators or terminators;
+            /// the boundary is suppressed if the first one that is, is a lower-case letter.
+            func lowerFollows(from start: UnsafePointer<UInt8>) -> Bool {
+                var q = start
+                while q < end {
+                    let (p, length) = sentenceProperty(at: q)
+                    switch p {
+                    case .lower: return true
+                    case .oLetter, .upper, .sep, .cr, .lf, .sTerm, .aTerm: return false
+                    default: q += length
+                    }
+                }
+                return false
+            }
+
+            enum Terminated { case none, aTerm, sTerm }
+            var p = base
+            var (property, length) = sentenceProperty(at: p)
+            var rawPrevious = property
+            var previous = property  // after SB5
+            var beforePrevious: SentenceBreakProperty? = nil
+            var terminated: Terminated = property == .aTerm ? .aTerm : (property == .sTerm ? .sTerm : .none)
+            var inSpaces = false
+            var start = p
+            p += length
+            while p < end {
+                // Fast path: outside a terminated run, ASCII letters, digits, spaces and commas join (SB998)
+                // and leave the state as it is, apart from the last two properties.
+                if terminated == .none && previous != .aTerm && isSentenceFiller(p[0]) && !isParaSep(rawPrevious) {
+                    var q = p + 1
+                    while q < end && isSentenceFiller(q[0]) { q += 1 }
+                    let last = UnicodeProperties.sentenceBreak(table[Int(q[-1])])
+                    beforePrevious = q - p > 1 ? UnicodeProperties.sentenceBreak(table[Int(q[-2])]) : previous
+                    previous = last
+                    rawPrevious = last
+                    p = q
+                    continue
+                }
+                (property, length) = sentenceProperty(at: p)
+                let current = property
+                var joins: Bool
+                if rawPrevious == .cr && current == .lf {
+                    joins = true  // SB3
+                } else if isParaSep(rawPrevious) {
+                    joins = false  // SB4
+                } else if current == .extend || current == .format {
+                    rawPrevious = current  // SB5: belongs to the character before
+                    p += length
+                    continue
+                } else if previous == .aTerm && current == .numeric {
+                    joins = true  // SB6
+                } else if (beforePrevious == .upper || beforePrevious == .lower) && previous == .aTerm && current == .upper {
+                    joins = true  // SB7
+                } else if terminated != .none && !inSpaces && (current == .close || current == .sp || isParaSep(current)) {
+                    joins = true  // SB9
+                } else if terminated != .none && (current == .sp || isParaSep(current)) {
+                    joins = true  // SB10
+                } else if terminated == .aTerm && lowerFollows(from: p) {
+                    joins = true  // SB8
+                } else if terminated != .none && (current == .sContinue || current == .sTerm || current == .aTerm) {
+                    joins = true  // SB8a
+                } else {
+                    joins = terminated == .none  // SB11 breaks after a terminated run; SB998 joins the rest
+                }
+                if !joins {
+                    body(start - base, p - base)
+                    start = p
+                }
+                // The state after this character.
+                switch current {
+                case .aTerm:
+                    terminated = .aTerm
+                    inSpaces = false
+                case .sTerm:
+                    terminated = .sTerm
+                    inSpaces = false
+                case .close where terminated != .none && !inSpaces:
+                    break
+                case .sp where terminated != .none:
+                    inSpaces = true
+                default:
+                    terminated = .none
+                    inSpaces = false
+                }
+                beforePrevious = previous
+                previous = current
+                rawPrevious = current
+                p += length
+            }
+            body(start - base, end - base)
+        }
+    }
+}
