@@ -1,0 +1,212 @@
+import ArgumentParser
+import Dispatch
+import Synchronization
+import WinnowCore
+import WinnowDaemon
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure each stage of the pipeline on your own files, in memory.",
+        discussion: """
+            Stages: tokenize and sentences (on the files' text), clean (on the article bodies), analyze (on the \
+            clean texts), pipeline (read, clean, tokenize, analyze, serialise: everything but compression), gzip \
+            (the records, at --level), and end_to_end (pipeline and gzip, files spread over --threads). Each stage \
+            runs once to warm up, then --runs times; MB/s is the stage's own input divided by the median time; \
+            share is the stage's time relative to pipeline's.
+            """
+    )
+
+    @Argument(help: "Files and folders (recursive) to measure on.")
+    var paths: [String]
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    @Option(help: "Timed runs per stage (the median is reported).")
+    var runs = 5
+
+    @Option(help: "zlib level for the gzip and end_to_end stages.")
+    var level = 6
+
+    @Option(help: "Threads for end_to_end (default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Only these stages (comma-separated), e.g. tokenize,sentences.")
+    var stages: String?
+
+    struct Stage {
+        var name: String
+        var bytes: Int
+        var seconds: Double
+    }
+
+    func run() throws {
+        var files: [[UInt8]] = []
+        for path in paths {
+            if FileSystem.isFolder(path) {
+                for relative in try FileSystem.regularFiles(under: path) { files.append(try FileSystem.readFile(path + "/" + relative)) }
+            } else {
+                files.append(try FileSystem.readFile(path))
+            }
+        }
+        guard !files.isEmpty else { throw ValidationError("no files to measure") }
+        let corpusBytes = files.reduce(0) { $0 + $1.count }
+        let showProgress = isatty(2) != 0 && !json
+        func progress(_ text: String) {
+            if showProgress { writeStderr("\r\u{1B}[K" + text) }
+        }
+
+        // Inputs of the inner stages, prepared untimed.
+        let reader = DumpReader()
+        var bodies: [(body: [UInt8], title: [UInt8])] = []
+        var texts: [[UInt8]] = []
+        var decoded: [[UInt8]] = []
+        for file in files {
+            let plain = file.withUnsafeBytes { hasGzipMagic($0) } ? ((try? file.withUnsafeBytes { try GzipDecoder.decompress($0) }) ?? []) : file
+            decoded.append(plain)
+            guard let contents = try? plain.withUnsafeBytes({ try reader.readDecompressed($0) }) else { continue }
+            for article in contents.articles { bodies.append((article.body, article.title)) }
+        }
+        let cleaner = Cleaner()
+        for (body, title) in bodies {
+            texts.append(body.withUnsafeBytes { b in title.withUnsafeBytes { cleaner.clean(body: b, title: $0).text } })
+        }
+        var jsonl: [[UInt8]] = []
+        var pipeline = Pipeline()
+        for file in files { jsonl.append((try? pipeline.process(file, sourceName: "bench").jsonl) ?? []) }
+
+        var stages: [Stage] = []
+        let selected = self.stages.map { Set($0.split(separator: ",").map(String.init)) }
+        func measure(_ name: String, bytes: Int, _ body: () -> Void) {
+            if let selected, !selected.contains(name) { return }
+            progress("measuring \(name)…")
+            body()
+            var times: [Double] = []
+            for _ in 0..<max(1, runs) {
+                let start = monotonicSeconds()
+                body()
+                times.append(monotonicSeconds() - start)
+            }
+            times.sort()
+            stages.append(Stage(name: name, bytes: bytes, seconds: times[times.count / 2]))
+        }
+
+        var tokens: [Token] = []
+        tokens.reserveCapacity(1 << 20)
+        measure("tokenize", bytes: decoded.reduce(0) { $0 + $1.count }) {
+            let tokenizer = Tokenizer()
+            for text in decoded {
+                tokens.removeAll(keepingCapacity: true)
+                text.withUnsafeBytes { tokenizer.tokenize($0, into: &tokens) }
+            }
+        }
+        measure("segment", bytes: decoded.reduce(0) { $0 + $1.count }) {
+            // Bare UAX #29 word segmentation, counting segments: the tokenizer's floor.
+            var sink = CountingSink()
+            for text in decoded { text.withUnsafeBytes { WordSegmenter().segment($0, into: &sink) } }
+        }
+        var sentences: [Range<Int>] = []
+        measure("sentences", bytes: decoded.reduce(0) { $0 + $1.count }) {
+            let splitter = SentenceSplitter()
+            for text in decoded {
+                sentences.removeAll(keepingCapacity: true)
+                text.withUnsafeBytes { splitter.split($0, into: &sentences) }
+            }
+        }
+        measure("clean", bytes: bodies.reduce(0) { $0 + $1.body.count }) {
+            for (body, title) in bodies {
+                _ = body.withUnsafeBytes { b in title.withUnsafeBytes { cleaner.clean(body: b, title: $0).text.count } }
+            }
+        }
+        var analyzer = Analyzer()
+        measure("analyze", bytes: texts.reduce(0) { $0 + $1.count }) {
+            for text in texts { _ = text.withUnsafeBytes { analyzer.analyze($0) } }
+        }
+        measure("pipeline", bytes: corpusBytes) {
+            for file in files { _ = try? pipeline.process(file, sourceName: "bench") }
+        }
+        let level = self.level
+        measure("gzip", bytes: jsonl.reduce(0) { $0 + $1.count }) {
+            for records in jsonl { _ = try? GzipEncoder.compress(records, level: level) }
+        }
+        let threads = max(1, self.threads ?? onlineCores())
+        let sharedFiles = files
+        measure("end_to_end", bytes: corpusBytes) {
+            let next = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                var processor = FileProcessor(configuration: PipelineConfiguration(), level: level)
+                while true {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    guard index < sharedFiles.count else { break }
+                    _ = try? processor.processInMemory(sharedFiles[index], sourceName: "bench")
+                }
+            }
+        }
+        progress("")
+        if showProgress { writeStderr("\r\u{1B}[K") }
+
+        let pipelineSeconds = stages.first { $0.name == "pipeline" }?.seconds ?? 1
+        if json {
+            var out = JSONWriter()
+            out.beginObject()
+            out.key("corpus_bytes")
+            out.int(corpusBytes)
+            out.key("files")
+            out.int(files.count)
+            out.key("articles")
+            out.int(bodies.count)
+            out.key("runs")
+            out.int(max(1, runs))
+            out.key("threads")
+            out.int(threads)
+            out.key("level")
+            out.int(level)
+            out.key("stages")
+            out.beginArray()
+            for stage in stages {
+                out.beginObject()
+                out.key("stage")
+                out.string(stage.name)
+                out.key("mb_per_s")
+                out.fixed(Double(stage.bytes) / 1e6 / stage.seconds, decimals: 1)
+                out.key("input_bytes")
+                out.int(stage.bytes)
+                out.key("seconds")
+                out.fixed(stage.seconds, decimals: 6)
+                out.key("share_of_pipeline")
+                out.fixed(stage.seconds / pipelineSeconds, decimals: 3)
+                out.endObject()
+            }
+            out.endArray()
+            out.endObject()
+            out.bytes.append(0x0A)
+            writeAll(1, out.bytes)
+            return
+        }
+        print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), level \(level)")
+        print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9))
+        for stage in stages {
+            let rate = Double(stage.bytes) / 1e6 / stage.seconds
+            let share = Int((stage.seconds / pipelineSeconds * 100).rounded())
+            print(
+                stage.name.padding(12) + format1(rate).leftPadded(10) + formatBytes(stage.bytes).leftPadded(12)
+                    + format1(stage.seconds * 1000).leftPadded(10) + "\(share) %".leftPadded(9)
+            )
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+struct CountingSink: WordSegmentSink {
+    var count = 0
+    mutating func segment(start: Int, end: Int, flags: SegmentFlags) { count &+= 1 }
+}
