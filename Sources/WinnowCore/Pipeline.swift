@@ -107,15 +107,32 @@ public struct Pipeline: Sendable {
         )
     }
 
-    struct SourceInfo {
-        var file: String
-        var sha256: String
-        var inputBytes: Int
-        var gzip = false
-        var encoding = TextEncoding.utf8
-        var format = InputFormat.text
-        /// The decompressed UTF-8 input, which article offsets refer to.
-        var input = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// What every record of one input says about its source.
+    public struct SourceInfo {
+        public var file: String
+        public var sha256: String
+        public var inputBytes: Int
+        public var gzip = false
+        public var encoding = TextEncoding.utf8
+        public var format = InputFormat.text
+        /// The decompressed UTF-8 bytes that article offsets refer to (the whole input, or one chunk of it).
+        public var input = UnsafeRawBufferPointer(start: nil, count: 0)
+        /// Where `input` starts in the whole decompressed input.
+        public var baseOffset = 0
+
+        public init(file: String, sha256: String, inputBytes: Int) {
+            self.file = file
+            self.sha256 = sha256
+            self.inputBytes = inputBytes
+        }
+    }
+
+    /// Writes the records of `articles`, one JSON line each, for a chunk of an input.
+    public mutating func writeRecords(_ articles: [RawArticle], source: SourceInfo, into out: inout JSONWriter) {
+        for article in articles {
+            writeRecord(article, source: source, into: &out)
+            out.bytes.append(0x0A)
+        }
     }
 
     /// Cleans and analyses one article and writes its record.
@@ -162,7 +179,7 @@ public struct Pipeline: Sendable {
             out.int(line)
         }
         out.key("offset")
-        out.int(article.offset)
+        out.int(source.baseOffset + article.offset)
         out.key("length")
         out.int(article.length)
         out.endObject()
@@ -211,7 +228,9 @@ public struct Pipeline: Sendable {
 
     /// A content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input.
     static func recordID(article: RawArticle, source: SourceInfo) -> String {
-        let span = UnsafeRawBufferPointer(rebasing: source.input[article.offset..<(article.offset + article.length)])
+        // A plain-text article longer than the size limit is hashed over the part that was kept.
+        let end = min(article.offset + article.length, source.input.count)
+        let span = UnsafeRawBufferPointer(rebasing: source.input[article.offset..<end])
         var hasher = SHA256()
         hasher.update(span)
         return hexString(hasher.finalize().prefix(16))

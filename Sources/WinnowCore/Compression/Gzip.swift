@@ -162,7 +162,106 @@ public struct GzipEncoder: ~Copyable {
     }
 }
 
-/// Inflates gzip data, including several concatenated members (as `gzip`, pigz and bgzip write).
+/// Inflates a gzip stream fed in pieces, including several concatenated members (as `gzip`, pigz and
+/// bgzip write), with limits on output size and expansion ratio.
+public final class GzipInflater {
+    private let z: ZStream
+    private var scratch: [UInt8]
+    public let limits: InflateLimits
+    /// Compressed bytes consumed so far.
+    public private(set) var consumed = 0
+    /// Bytes produced so far.
+    public private(set) var produced = 0
+    private var inMember = true
+    private var finishedMember = false
+
+    public init(limits: InflateLimits = InflateLimits()) throws(GzipError) {
+        z = try ZStream(inflate: ())
+        scratch = [UInt8](repeating: 0, count: 256 * 1024)
+        self.limits = limits
+    }
+
+    /// Inflates `input` (the next compressed bytes), handing each piece of output to `sink`.
+    public func inflate(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        let stream = z.stream
+        var offset = 0
+        while offset < input.count {
+            if !inMember {
+                // Between members: zero padding is ignored, anything else must be a new member.
+                let rest = UnsafeRawBufferPointer(rebasing: input[offset...])
+                if rest.allSatisfy({ $0 == 0 }) {
+                    consumed += rest.count
+                    return
+                }
+                guard rest[0] == 0x1f, rest.count < 2 || rest[1] == 0x8b else { throw GzipError.trailingGarbage(offset: consumed) }
+                inflateReset(stream)
+                inMember = true
+            }
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
+            stream.pointee.avail_in = UInt32(clamping: input.count - offset)
+            let before = Int(stream.pointee.avail_in)
+            var rc: Int32 = Z_OK
+            var count = 0
+            scratch.withUnsafeMutableBytes { buffer in
+                stream.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = UInt32(buffer.count)
+                rc = CZlib.inflate(stream, Z_NO_FLUSH)
+                count = buffer.count - Int(stream.pointee.avail_out)
+            }
+            let used = before - Int(stream.pointee.avail_in)
+            offset += used
+            consumed += used
+            produced += count
+            if produced > limits.maxOutputBytes { throw GzipError.outputLimitExceeded(limit: limits.maxOutputBytes) }
+            if produced > limits.ratioGrace, produced / max(consumed, 1) > limits.maxExpansionRatio {
+                throw GzipError.expansionRatioExceeded(ratio: limits.maxExpansionRatio, compressedOffset: consumed)
+            }
+            if count > 0 { try scratch.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
+            switch rc {
+            case Z_OK, Z_BUF_ERROR:
+                if used == 0 && count == 0 { return }  // needs more input
+            case Z_STREAM_END:
+                inMember = false
+                finishedMember = true
+            case Z_DATA_ERROR, Z_STREAM_ERROR, Z_NEED_DICT:
+                throw GzipError.corrupt(offset: consumed, reason: z.message)
+            case Z_MEM_ERROR:
+                throw GzipError.zlib(code: rc, message: "out of memory")
+            default:
+                throw GzipError.zlib(code: rc, message: z.message)
+            }
+        }
+        // Drain output zlib still holds for the input already given.
+        while inMember {
+            var rc: Int32 = Z_OK
+            var count = 0
+            stream.pointee.avail_in = 0
+            scratch.withUnsafeMutableBytes { buffer in
+                stream.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = UInt32(buffer.count)
+                rc = CZlib.inflate(stream, Z_NO_FLUSH)
+                count = buffer.count - Int(stream.pointee.avail_out)
+            }
+            produced += count
+            if produced > limits.maxOutputBytes { throw GzipError.outputLimitExceeded(limit: limits.maxOutputBytes) }
+            if count > 0 { try scratch.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
+            if rc == Z_STREAM_END {
+                inMember = false
+                finishedMember = true
+                break
+            }
+            if count == 0 || rc != Z_OK { break }
+        }
+    }
+
+    /// Checks that the stream ended at the end of a member.
+    public func finish() throws(GzipError) {
+        if inMember { throw .truncated(offset: consumed) }
+    }
+}
+
+/// Inflates gzip data held in memory.
 public enum GzipDecoder {
     /// Decompresses a whole gzip file held in memory.
     ///
@@ -176,69 +275,15 @@ public enum GzipDecoder {
     {
         var output: [UInt8] = []
         output.reserveCapacity(min(input.count * 4, 1 << 30))
-        try decompress(input, limits: limits) { chunk in output.append(contentsOf: chunk) }
-        return output
-    }
-
-    /// Decompresses a whole gzip file held in memory, handing the output to `sink` in pieces.
-    public static func decompress(
-        _ input: UnsafeRawBufferPointer,
-        limits: InflateLimits = InflateLimits(),
-        sink: (UnsafeRawBufferPointer) -> Void
-    ) throws(GzipError) {
-        guard input.count > 0, let base = input.baseAddress else { return }
-        let z = try ZStream(inflate: ())
-        let stream = z.stream
-        var scratch = [UInt8](repeating: 0, count: 256 * 1024)
-        var consumed = 0
-        var produced = 0
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = UInt32(clamping: input.count)
-        while true {
-            var rc: Int32 = Z_OK
-            let count: Int = scratch.withUnsafeMutableBytes { buffer in
-                stream.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = UInt32(buffer.count)
-                rc = inflate(stream, Z_NO_FLUSH)
-                let count = buffer.count - Int(stream.pointee.avail_out)
-                sink(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                return count
-            }
-            consumed = stream.pointee.next_in.map { UnsafeRawPointer($0) - base } ?? input.count
-            produced += count
-            if produced > limits.maxOutputBytes {
-                throw .outputLimitExceeded(limit: limits.maxOutputBytes)
-            }
-            if produced > limits.ratioGrace, produced / max(consumed, 1) > limits.maxExpansionRatio {
-                throw .expansionRatioExceeded(ratio: limits.maxExpansionRatio, compressedOffset: consumed)
-            }
-            // Refill avail_in for inputs larger than 4 GiB.
-            if stream.pointee.avail_in == 0, consumed < input.count {
-                stream.pointee.avail_in = UInt32(clamping: input.count - consumed)
-            }
-            switch rc {
-            case Z_OK:
-                // Output space left over with no input left: the member cannot be complete.
-                if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 {
-                    throw .truncated(offset: consumed)
-                }
-            case Z_BUF_ERROR:
-                if stream.pointee.avail_in == 0 { throw .truncated(offset: consumed) }
-            case Z_STREAM_END:
-                let rest = UnsafeRawBufferPointer(rebasing: input[consumed...])
-                if rest.isEmpty { return }
-                if rest.allSatisfy({ $0 == 0 }) { return }  // zero padding after the last member, as tape tools leave
-                guard rest.count >= 2, rest[0] == 0x1f, rest[1] == 0x8b else {
-                    throw .trailingGarbage(offset: consumed)
-                }
-                inflateReset(stream)
-            case Z_DATA_ERROR, Z_STREAM_ERROR, Z_NEED_DICT:
-                throw .corrupt(offset: consumed, reason: z.message)
-            case Z_MEM_ERROR:
-                throw .zlib(code: rc, message: "out of memory")
-            default:
-                throw .zlib(code: rc, message: z.message)
-            }
+        let inflater = try GzipInflater(limits: limits)
+        do {
+            try inflater.inflate(input) { output.append(contentsOf: $0) }
+        } catch let error as GzipError {
+            throw error
+        } catch {
+            throw .zlib(code: Z_ERRNO, message: "\(error)")
         }
+        try inflater.finish()
+        return output
     }
 }

@@ -77,7 +77,7 @@ public struct DumpReader: Sendable {
     }
 
     /// JSON Lines when the first line with text is a JSON object; plain text otherwise.
-    func detectFormat(_ bytes: UnsafeRawBufferPointer, firstText: Int) -> InputFormat {
+    public func detectFormat(_ bytes: UnsafeRawBufferPointer, firstText: Int) -> InputFormat {
         guard bytes[firstText] == UInt8(ascii: "{") else { return .text }
         var end = firstText
         while end < bytes.count, bytes[end] != 0x0A { end += 1 }
@@ -90,7 +90,7 @@ public struct DumpReader: Sendable {
     }
 
     /// Refuses binary data: NUL bytes or control characters or invalid UTF-8 beyond a small share of a sample.
-    func checkText(_ bytes: UnsafeRawBufferPointer) throws(InputError) {
+    public func checkText(_ bytes: UnsafeRawBufferPointer) throws(InputError) {
         let sampleSize = min(bytes.count, 64 * 1024)
         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<sampleSize])
         var nul = 0
@@ -114,7 +114,7 @@ public struct DumpReader: Sendable {
         }
     }
 
-    private func firstNonWhitespace(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+    public func firstNonWhitespace(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
         var i = from
         while i < bytes.count {
             switch bytes[i] {
@@ -127,7 +127,7 @@ public struct DumpReader: Sendable {
 
     // MARK: Plain text
 
-    func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int) -> RawArticle {
+    public func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int) -> RawArticle {
         // The title is the first line with text; the body is everything after it.
         var lineStart = start
         var title: Range<Int> = start..<start
@@ -190,11 +190,32 @@ public struct DumpReader: Sendable {
     // MARK: JSON Lines
 
     func readJSONLines(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(InputError) -> DumpContents {
-        let parser = JSONLineParser(maxDepth: limits.maxJSONDepth)
         var articles: [RawArticle] = []
         var issues: [ReadIssue] = []
+        _ = try readJSONLineChunk(bytes, from: start, firstLine: 1, articles: &articles, issues: &issues)
+        if articles.isEmpty, let first = issues.first {
+            throw .nothingParsable(issues: issues.count, firstIssue: first.description)
+        }
+        if articles.isEmpty { throw .empty }
+        return DumpContents(format: .jsonl, gzip: false, decompressedBytes: bytes.count, articles: articles, issues: issues)
+    }
+
+    /// Reads the JSON lines of one chunk (complete lines) and appends its articles and issues.
+    ///
+    /// Offsets stay relative to `bytes`; line numbers start at `firstLine`; article indices continue from
+    /// `indexBase`. Returns the number of lines read.
+    public func readJSONLineChunk(
+        _ bytes: UnsafeRawBufferPointer,
+        from start: Int = 0,
+        firstLine: Int,
+        indexBase: Int = 0,
+        articles: inout [RawArticle],
+        issues: inout [ReadIssue]
+    ) throws(InputError) -> Int {
+        let parser = JSONLineParser(maxDepth: limits.maxJSONDepth)
+        let firstArticle = articles.count
         var lineStart = start
-        var lineNumber = 0
+        var lineNumber = firstLine - 1
         while lineStart < bytes.count {
             lineNumber += 1
             var lineEnd = lineStart
@@ -227,8 +248,9 @@ public struct DumpReader: Sendable {
                 issues.append(ReadIssue(line: lineNumber, offset: range.lowerBound + error.offset, reason: "malformed JSON: \(error)"))
                 continue
             }
-            guard articles.count < limits.maxArticles else { throw .tooManyArticles(limit: limits.maxArticles) }
-            guard var article = article(from: fieldsOfLine, index: articles.count, line: lineNumber, range: range) else {
+            let index = indexBase + articles.count - firstArticle
+            guard index < limits.maxArticles else { throw .tooManyArticles(limit: limits.maxArticles) }
+            guard var article = article(from: fieldsOfLine, index: index, line: lineNumber, range: range) else {
                 issues.append(
                     ReadIssue(
                         line: lineNumber,
@@ -241,11 +263,7 @@ public struct DumpReader: Sendable {
             article.repairedBytes = UTF8Bytes.invalidByteCount(line)
             articles.append(article)
         }
-        if articles.isEmpty, let first = issues.first {
-            throw .nothingParsable(issues: issues.count, firstIssue: first.description)
-        }
-        if articles.isEmpty { throw .empty }
-        return DumpContents(format: .jsonl, gzip: false, decompressedBytes: bytes.count, articles: articles, issues: issues)
+        return lineNumber - firstLine + 1
     }
 
     private func article(

@@ -49,65 +49,90 @@ public struct FileOutcome: Sendable {
     public var inputBytes: Int
     public var outputBytes: Int
     public var seconds: Double
+    /// The first skipped parts (see `issueCount` for all).
     public var issues: [ReadIssue]
+    public var issueCount: Int
 }
 
-/// Turns an input file into a `.jsonl.gz` output file: read, process, compress, write atomically.
+/// Turns an input file into a `.jsonl.gz` output file in bounded memory: hash, stream through the pipeline in
+/// chunks (one gzip member each), write atomically.
 public struct FileProcessor: Sendable {
-    public var pipeline: Pipeline
-    /// zlib level of the output.
-    public var level: Int
+    public var streaming: StreamingPipeline
 
-    public init(configuration: PipelineConfiguration, level: Int = 6) {
-        pipeline = Pipeline(configuration: configuration)
-        self.level = level
+    public var level: Int { streaming.level }
+
+    public init(configuration: PipelineConfiguration, level: Int = 6, parallelism: Int = 1) {
+        streaming = StreamingPipeline(configuration: configuration, level: level, parallelism: parallelism)
     }
 
     /// Processes the input at `path` into the gzip-compressed JSON Lines file at `outputPath`.
     ///
     /// - Parameter sourceName: the name written into each record's `source.file`.
-    public mutating func process(path: String, sourceName: String, outputPath: String, noFollow: Bool = false)
+    public func process(path: String, sourceName: String, outputPath: String, noFollow: Bool = false, temporaryTag: String? = nil)
         throws(ProcessingError) -> FileOutcome
     {
         let start = monotonicSeconds()
-        let bytes: [UInt8]
-        do throws(FileError) {
-            bytes = try FileSystem.readFile(path, noFollow: noFollow)
+        let (folder, name) = FileSystem.split(outputPath)
+        let source: FileSource
+        let sha: String
+        let writer: AtomicFileWriter
+        do {
+            source = try FileSource(path: path, noFollow: noFollow)
+            sha = try source.sha256()
+            writer = try AtomicFileWriter(folder: folder, name: name, temporaryTag: temporaryTag)
         } catch {
             throw .file(error)
         }
-        let (processed, compressed) = try processInMemory(bytes, sourceName: sourceName)
-        do throws(FileError) {
-            try FileSystem.writeAtomically(compressed, to: outputPath)
+        let outcome = try stream(source, sourceName: sourceName, sha256: sha) { member throws(FileError) in try writer.write(member) }
+        do {
+            try writer.commit(as: name)
         } catch {
             throw .file(error)
         }
         return FileOutcome(
-            articles: processed.articles,
-            format: processed.format,
-            gzip: processed.gzip,
-            sha256: processed.sha256,
-            inputBytes: bytes.count,
-            outputBytes: compressed.count,
+            articles: outcome.articles,
+            format: outcome.format,
+            gzip: outcome.gzip,
+            sha256: sha,
+            inputBytes: outcome.inputBytes,
+            outputBytes: outcome.outputBytes,
             seconds: monotonicSeconds() - start,
-            issues: processed.issues
+            issues: outcome.issues,
+            issueCount: outcome.issueCount
         )
     }
 
-    /// Processes bytes and compresses the records, without touching the file system.
-    public mutating func processInMemory(_ bytes: [UInt8], sourceName: String) throws(ProcessingError)
-        -> (ProcessedInput, [UInt8])
+    /// Streams an open file through the pipeline, handing each output piece to `write`.
+    public func stream(_ source: FileSource, sourceName: String, sha256: String, write: ([UInt8]) throws(FileError) -> Void)
+        throws(ProcessingError) -> StreamOutcome
     {
-        let processed: ProcessedInput
-        do throws(InputError) {
-            processed = try pipeline.process(bytes, sourceName: sourceName)
-        } catch {
+        var reading = source
+        do {
+            return try streaming.run(&reading, sourceName: sourceName, sha256: sha256) { member in try write(member) }
+        } catch let error as InputError {
             throw .input(error)
-        }
-        do throws(GzipError) {
-            return (processed, try GzipEncoder.compress(processed.jsonl, level: level))
-        } catch {
+        } catch let error as FileError {
+            throw .file(error)
+        } catch let error as GzipError {
             throw .compression(error)
+        } catch {
+            throw .file(FileError("process", path: source.path, code: EIO))
+        }
+    }
+
+    /// Processes bytes and compresses the records, without touching the file system (whole input in memory).
+    public func processInMemory(_ bytes: [UInt8], sourceName: String) throws(ProcessingError) -> (StreamOutcome, [UInt8]) {
+        var source = MemorySource(bytes)
+        var output: [UInt8] = []
+        do {
+            let outcome = try streaming.run(&source, sourceName: sourceName, sha256: SHA256.hex(bytes)) { output.append(contentsOf: $0) }
+            return (outcome, output)
+        } catch let error as InputError {
+            throw .input(error)
+        } catch let error as GzipError {
+            throw .compression(error)
+        } catch {
+            throw .compression(.zlib(code: -1, message: "\(error)"))
         }
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import WinnowCore
 
 /// A failed system call on a file, with the path and `errno`.
 public struct FileError: Error, CustomStringConvertible, Sendable {
@@ -31,6 +32,120 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
         default:
             return false
         }
+    }
+}
+
+/// A file opened for reading, as a `ByteSource` for the streaming pipeline. Owns its descriptor.
+public final class FileSource: ByteSource {
+    public let path: String
+    private let fd: Int32
+
+    /// Opens a regular file; with `noFollow`, a symbolic link is refused (`ELOOP`).
+    public init(path: String, noFollow: Bool = false) throws(FileError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
+        guard fd >= 0 else { throw FileError("open", path: path) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let error = FileError("stat", path: path)
+            close(fd)
+            throw error
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw FileError("read", path: path, code: EISDIR)
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw FileError("read", path: path) }
+        }
+    }
+
+    /// Starts again from the first byte.
+    public func rewind() throws(FileError) {
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw FileError("seek", path: path) }
+    }
+
+    /// The SHA-256 of the rest of the file, read in blocks (then rewound).
+    public func sha256() throws(FileError) -> String {
+        var hasher = SHA256()
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = block.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileError("read", path: path)
+            }
+            if n == 0 { break }
+            block.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        try rewind()
+        return hexString(hasher.finalize())
+    }
+}
+
+/// Writes a file durably and atomically, in pieces: a hidden temporary file in the target folder is written,
+/// then `commit` `fsync`s it, renames it to its final name and `fsync`s the folder. Dropped without a commit,
+/// the temporary file is removed.
+public final class AtomicFileWriter {
+    public let folder: String
+    public let temporaryPath: String
+    private var fd: Int32
+    public private(set) var bytesWritten = 0
+
+    public init(folder: String, name: String, temporaryTag: String? = nil) throws(FileError) {
+        self.folder = folder
+        temporaryPath = folder + "/." + name + ".tmp-" + (temporaryTag ?? "\(getpid())")
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileError("create", path: temporaryPath) }
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(temporaryPath)
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(FileError) {
+        let failure: Int32 = bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return 0
+        }
+        if failure != 0 { throw FileError("write", path: temporaryPath, code: failure) }
+        bytesWritten += bytes.count
+    }
+
+    /// Makes the file durable under `name` in the folder.
+    public func commit(as name: String) throws(FileError) {
+        guard fsync(fd) == 0 else { throw FileError("fsync", path: temporaryPath) }
+        let closing = fd
+        fd = -1
+        guard close(closing) == 0 else {
+            unlink(temporaryPath)
+            throw FileError("close", path: temporaryPath)
+        }
+        guard rename(temporaryPath, folder + "/" + name) == 0 else {
+            let error = FileError("rename", path: folder + "/" + name)
+            unlink(temporaryPath)
+            throw error
+        }
+        try FileSystem.syncFolder(folder)
     }
 }
 
@@ -192,6 +307,20 @@ public enum FileSystem {
             candidate = folder + "/" + name + ".\(n)"
         }
         return candidate
+    }
+
+    /// Whether two files hold the same bytes.
+    public static func sameContent(_ a: String, _ b: String) -> Bool {
+        guard let x = try? FileSource(path: a), let y = try? FileSource(path: b) else { return false }
+        var left = [UInt8](repeating: 0, count: 1 << 16)
+        var right = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            guard let n = try? left.withUnsafeMutableBytes({ try x.read(into: $0) }),
+                let m = try? right.withUnsafeMutableBytes({ try y.read(into: $0) }), n == m
+            else { return false }
+            if n == 0 { return true }
+            if left[0..<n] != right[0..<n] { return false }
+        }
     }
 
     /// Splits a path into its folder and last component.

@@ -498,9 +498,11 @@ public final class Daemon: Sendable {
         let spool = configuration.spool
         let workPath = workFolder + "/" + name
         let started = monotonicSeconds()
-        let bytes: [UInt8]
+        let source: FileSource
+        let sha: String
         do {
-            bytes = try FileSystem.readFile(workPath, noFollow: true)
+            source = try FileSource(path: workPath, noFollow: true)
+            sha = try source.sha256()
         } catch {
             switch error.code {
             case ENOENT:
@@ -515,7 +517,6 @@ public final class Daemon: Sendable {
                 return error.isTransient ? .retry(error) : quarantineOutcome(workPath, name, "io", error.description, nil)
             }
         }
-        let sha = SHA256.hex(bytes)
         if configuration.deduplicate {
             switch ledger.reserve(sha256: sha, input: name) {
             case .reserved:
@@ -530,56 +531,64 @@ public final class Daemon: Sendable {
                 return retire(workPath, name: name, configuration: configuration) ?? .duplicate
             }
         }
-        let processed: ProcessedInput
-        let compressed: [UInt8]
-        do {
-            (processed, compressed) = try processor.processInMemory(bytes, sourceName: name)
-        } catch {
-            ledger.release(sha256: sha)
-            return quarantineOutcome(workPath, name, error.kind, error.description, sha)
-        }
-        let outputName = outputName(for: name, sha256: sha, content: compressed, folder: spool.out)
-        do {
-            try FileSystem.writeAtomically(compressed, to: spool.out + "/" + outputName, temporaryTag: temporaryTag)
-            if configuration.deduplicate {
-                try ledger.record(sha256: sha, output: outputName, input: name)
+        // Stream into a hidden temporary file in out/; it becomes visible only at the commit's rename.
+        let plainName = name + ".jsonl.gz"
+        let streamed: StreamOutcome
+        let outputName: String
+        do throws(ProcessingError) {
+            let writer: AtomicFileWriter
+            do throws(FileError) {
+                writer = try AtomicFileWriter(folder: spool.out, name: plainName, temporaryTag: temporaryTag)
+            } catch {
+                throw ProcessingError.file(error)
+            }
+            streamed = try processor.stream(source, sourceName: name, sha256: sha) { member throws(FileError) in try writer.write(member) }
+            outputName = self.outputName(plain: plainName, sha256: sha, candidate: writer.temporaryPath, folder: spool.out)
+            do throws(FileError) {
+                try writer.commit(as: outputName)
+                if configuration.deduplicate {
+                    try ledger.record(sha256: sha, output: outputName, input: name)
+                }
+            } catch {
+                throw ProcessingError.file(error)
             }
         } catch {
             ledger.release(sha256: sha)
-            return error.isTransient ? .retry(error) : quarantineOutcome(workPath, name, "io", error.description, sha)
+            if error.isTransient, case .file(let fileError) = error { return .retry(fileError) }
+            return quarantineOutcome(workPath, name, error.kind, error.description, sha)
         }
-        if !processed.issues.isEmpty {
-            for issue in processed.issues.prefix(20) {
+        if streamed.issueCount > 0 {
+            for issue in streamed.issues.prefix(20) {
                 logger.warning("skipped part of the input", metadata: ["file": "\(name)", "where": "\(issue)"])
             }
             writeReason(
                 to: spool.done + "/" + name + ".issues.json",
                 name: name,
                 kind: "partial",
-                message: "\(processed.issues.count) part(s) skipped; the rest was output to \(outputName)",
+                message: "\(streamed.issueCount) part(s) skipped; the rest was output to \(outputName)",
                 sha256: sha,
-                issues: processed.issues
+                issues: streamed.issues
             )
         }
         let seconds = monotonicSeconds() - started
         logger.info(
             "processed",
             metadata: [
-                "file": "\(name)", "output": "\(outputName)", "articles": "\(processed.articles)",
-                "bytes-in": "\(bytes.count)", "bytes-out": "\(compressed.count)", "ms": "\(Int(seconds * 1000))",
+                "file": "\(name)", "output": "\(outputName)", "articles": "\(streamed.articles)",
+                "bytes-in": "\(streamed.inputBytes)", "bytes-out": "\(streamed.outputBytes)", "ms": "\(Int(seconds * 1000))",
             ]
         )
         if let outcome = retire(workPath, name: name, configuration: configuration) { return outcome }
-        return .processed(articles: processed.articles, bytesIn: bytes.count, bytesOut: compressed.count, seconds: seconds)
+        return .processed(articles: streamed.articles, bytesIn: streamed.inputBytes, bytesOut: streamed.outputBytes, seconds: seconds)
     }
 
     /// `<name>.jsonl.gz`, unless a different output already has that name (an earlier file of the same
     /// name with other content): then the content hash makes it unique. Same bytes: the same name (replay).
-    private func outputName(for name: String, sha256: String, content: [UInt8], folder: String) -> String {
-        let plain = name + ".jsonl.gz"
-        guard FileSystem.exists(folder + "/" + plain) else { return plain }
-        if let existing = try? FileSystem.readFile(folder + "/" + plain), existing == content { return plain }
-        return name + "." + sha256.prefix(12) + ".jsonl.gz"
+    private func outputName(plain: String, sha256: String, candidate: String, folder: String) -> String {
+        let existing = folder + "/" + plain
+        guard FileSystem.exists(existing) else { return plain }
+        if FileSystem.sameContent(existing, candidate) { return plain }
+        return String(plain.dropLast(".jsonl.gz".count)) + "." + sha256.prefix(12) + ".jsonl.gz"
     }
 
     /// Moves a finished input to `done/` (or deletes it); nil when that worked.

@@ -138,7 +138,7 @@ struct Bench: ParsableCommand {
         measure("end_to_end", bytes: corpusBytes) {
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                var processor = FileProcessor(configuration: PipelineConfiguration(), level: level)
+                let processor = FileProcessor(configuration: PipelineConfiguration(), level: level)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
                     guard index < sharedFiles.count else { break }

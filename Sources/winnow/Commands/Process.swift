@@ -136,9 +136,6 @@ final class Runner: Sendable {
         var failures = 0
         var finished = 0
         var bytesIn = 0
-        /// Results waiting to be written to standard output in input order.
-        var pendingStdout: [Int: [UInt8]] = [:]
-        var nextStdout = 0
         var lastProgress = 0.0
     }
 
@@ -157,42 +154,49 @@ final class Runner: Sendable {
 
     /// Processes every job; returns the number that failed.
     func run(workers: Int) -> Int {
-        DispatchQueue.concurrentPerform(iterations: min(workers, max(jobs.count, 1))) { _ in
-            var processor = FileProcessor(configuration: configuration, level: level)
+        // Standard output takes files one at a time, in order, each spread over all cores by chunks; files
+        // take one core each while there are more files than cores.
+        let fileWorkers = toStdout ? 1 : min(workers, max(jobs.count, 1))
+        let parallelism = max(1, workers / fileWorkers)
+        DispatchQueue.concurrentPerform(iterations: fileWorkers) { _ in
+            var processor = FileProcessor(configuration: configuration, level: level, parallelism: parallelism)
+            processor.streaming.compressOutput = !toStdout
             while let index = state.withLock({ s -> Int? in
                 guard s.next < jobs.count else { return nil }
                 defer { s.next += 1 }
                 return s.next
             }) {
-                handle(index, with: &processor)
+                handle(index, with: processor)
             }
         }
         if showProgress { writeStderr("\r\u{1B}[K") }
         return state.withLock { $0.failures }
     }
 
-    private func handle(_ index: Int, with processor: inout FileProcessor) {
+    private func handle(_ index: Int, with processor: FileProcessor) {
         let job = jobs[index]
         var summary: String?
         var failed = false
         var bytesIn = 0
-        var stdoutBytes: [UInt8]?
         do throws(ProcessingError) {
             if let outputPath = job.outputPath {
                 let outcome = try processor.process(path: job.path, sourceName: job.sourceName, outputPath: outputPath)
                 bytesIn = outcome.inputBytes
                 for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
+                if outcome.issueCount > outcome.issues.count {
+                    printWarning("\(job.path): \(outcome.issueCount - outcome.issues.count) more skipped parts not listed")
+                }
                 summary = Self.summary(job.sourceName, outcome)
             } else {
-                let bytes: [UInt8]
-                do throws(FileError) { bytes = try FileSystem.readFile(job.path) } catch { throw .file(error) }
-                let processed: ProcessedInput
-                do throws(InputError) {
-                    processed = try processor.pipeline.process(bytes, sourceName: job.sourceName)
-                } catch { throw .input(error) }
-                bytesIn = bytes.count
-                for issue in processed.issues { printWarning("\(job.path): \(issue)") }
-                stdoutBytes = processed.jsonl
+                let source: FileSource
+                let sha: String
+                do throws(FileError) {
+                    source = try FileSource(path: job.path)
+                    sha = try source.sha256()
+                } catch { throw .file(error) }
+                let outcome = try processor.stream(source, sourceName: job.sourceName, sha256: sha) { records in writeAll(1, records) }
+                bytesIn = outcome.inputBytes
+                for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
             }
         } catch {
             printError("\(job.path): \(error)")
@@ -206,13 +210,6 @@ final class Runner: Sendable {
             if failed { s.failures += 1 }
             s.finished += 1
             s.bytesIn += bytesIn
-            if toStdout {
-                s.pendingStdout[index] = stdoutBytes ?? []
-                while let ready = s.pendingStdout.removeValue(forKey: s.nextStdout) {
-                    writeAll(1, ready)
-                    s.nextStdout += 1
-                }
-            }
             if showProgress {
                 let now = monotonicSeconds()
                 if now - s.lastProgress > 0.2 || s.finished == jobs.count {
@@ -227,7 +224,7 @@ final class Runner: Sendable {
     static func summary(_ name: String, _ outcome: FileOutcome) -> String {
         let rate = Double(outcome.inputBytes) / 1e6 / max(outcome.seconds, 1e-9)
         let articles = outcome.articles == 1 ? "1 article" : "\(outcome.articles) articles"
-        let skipped = outcome.issues.isEmpty ? "" : ", \(outcome.issues.count) skipped"
+        let skipped = outcome.issueCount == 0 ? "" : ", \(outcome.issueCount) skipped"
         return "\(name): \(articles)\(skipped), \(formatBytes(outcome.inputBytes)) in, \(formatBytes(outcome.outputBytes)) out, \(format1(rate)) MB/s"
     }
 }

@@ -1,0 +1,430 @@
+import Dispatch
+
+/// Where a streaming pipeline gets its bytes: a file, a pipe, memory.
+public protocol ByteSource {
+    /// Reads up to `buffer.count` bytes into `buffer`; returns 0 at the end.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// A `ByteSource` over bytes in memory.
+public struct MemorySource: ByteSource {
+    public let bytes: [UInt8]
+    public private(set) var offset = 0
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = min(buffer.count, bytes.count - offset)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
+        offset += count
+        return count
+    }
+}
+
+/// What streaming one input produced.
+public struct StreamOutcome: Sendable {
+    public var articles = 0
+    public var format = InputFormat.text
+    public var gzip = false
+    public var encoding = TextEncoding.utf8
+    /// Bytes read from the source (compressed size for gzip).
+    public var inputBytes = 0
+    /// Bytes after decompression (and transcoding).
+    public var decompressedBytes = 0
+    /// Compressed bytes written.
+    public var outputBytes = 0
+    /// Gzip members written (one per chunk).
+    public var chunks = 0
+    /// The first `StreamingPipeline.maxReportedIssues` skipped parts, with absolute offsets.
+    public var issues: [ReadIssue] = []
+    public var issueCount = 0
+}
+
+/// Runs the pipeline over an input of any size in bounded memory.
+///
+/// The decompressed input is cut into chunks of about `chunkBytes` at line boundaries (JSON Lines), or read up
+/// to the article size limit (plain text, the rest only counted). Each chunk's records become one gzip member;
+/// the members, written in order, form one valid gzip file, as pigz and bgzip write. Chunk boundaries depend
+/// only on the input, so the output bytes are the same whatever `parallelism` is.
+public struct StreamingPipeline: Sendable {
+    public var configuration: PipelineConfiguration
+    /// zlib level of the output members.
+    public var level: Int
+    /// Decompressed input bytes per chunk (and gzip member).
+    public var chunkBytes: Int
+    /// Chunks processed at once.
+    public var parallelism: Int
+    /// Whether each chunk is written as a gzip member (false: plain JSON Lines, for standard output).
+    public var compressOutput = true
+
+    public static let defaultChunkBytes = 4 << 20
+    public static let maxReportedIssues = 1000
+
+    public init(configuration: PipelineConfiguration = PipelineConfiguration(), level: Int = 6, chunkBytes: Int = defaultChunkBytes, parallelism: Int = 1) {
+        self.configuration = configuration
+        self.level = level
+        self.chunkBytes = max(64 * 1024, chunkBytes)
+        self.parallelism = max(1, parallelism)
+    }
+
+    /// Streams `source` through the pipeline, handing each gzip member to `write` in order.
+    ///
+    /// - Parameters:
+    ///   - sha256: the SHA-256 of the whole input, written into every record (so the caller hashes first).
+    /// - Throws: `InputError` when nothing of the input can be used, `GzipError` when compressing fails, or
+    ///   whatever the source or `write` throw.
+    public func run<Source: ByteSource>(
+        _ source: inout Source,
+        sourceName: String,
+        sha256: String,
+        write: ([UInt8]) throws -> Void
+    ) throws -> StreamOutcome {
+        var reader = DecodedReader(source: source, limits: configuration.limits.inflate)
+        defer { source = reader.source }
+        var outcome = StreamOutcome()
+        let dump = DumpReader(fields: configuration.fields, limits: configuration.limits)
+
+        try reader.fill(atLeast: 64 * 1024)
+        outcome.gzip = reader.gzip
+        guard !reader.pending.isEmpty else { throw InputError.empty }
+        outcome.encoding = reader.pending.withUnsafeBytes { TextEncoding.detect($0) }
+        if outcome.encoding != .utf8 {
+            // UTF-16 is transcoded whole (it is rare, and a transcoding boundary could split a surrogate pair).
+            try reader.fill(atLeast: .max)
+            let (utf8, _) = reader.pending.withUnsafeBytes { TextEncoding.transcodeUTF16($0, littleEndian: outcome.encoding == .utf16LE) }
+            reader.pending = utf8
+        }
+        let start = reader.pending.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
+        while firstText == reader.pending.count && !reader.atEnd {
+            try reader.fill(atLeast: reader.pending.count * 2)
+            firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
+        }
+        guard firstText < reader.pending.count else { throw InputError.empty }
+        try reader.pending.withUnsafeBytes { buffer in
+            try Result { () throws(InputError) in try dump.checkText(buffer) }.get()
+        }
+        // The first line decides the format.
+        while !reader.atEnd && reader.pending.count < configuration.limits.maxLineBytes
+            && !reader.pending[firstText...].contains(0x0A)
+        {
+            try reader.fill(atLeast: reader.pending.count * 2)
+        }
+        outcome.format = reader.pending.withUnsafeBytes { dump.detectFormat($0, firstText: firstText) }
+
+        var base = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
+        switch outcome.format {
+        case .text:
+            try streamPlainText(&reader, dump: dump, start: start, template: &base, outcome: &outcome, write: write)
+        case .jsonl:
+            try streamJSONLines(&reader, dump: dump, start: start, template: base, outcome: &outcome, write: write)
+        }
+        outcome.inputBytes = reader.inputBytes
+        outcome.decompressedBytes = reader.decompressedBytes
+        return outcome
+    }
+
+    struct SourceTemplate {
+        var file: String
+        var sha256: String
+        var gzip: Bool
+        var encoding: TextEncoding
+        var format: InputFormat
+
+        func info(input: UnsafeRawBufferPointer, baseOffset: Int, inputBytes: Int) -> Pipeline.SourceInfo {
+            var info = Pipeline.SourceInfo(file: file, sha256: sha256, inputBytes: inputBytes)
+            info.gzip = gzip
+            info.encoding = encoding
+            info.format = format
+            info.input = input
+            info.baseOffset = baseOffset
+            return info
+        }
+    }
+
+    /// One article: the title line and the body up to the size limit are kept; the rest is only counted.
+    private func streamPlainText<Source: ByteSource>(
+        _ reader: inout DecodedReader<Source>,
+        dump: DumpReader,
+        start: Int,
+        template: inout SourceTemplate,
+        outcome: inout StreamOutcome,
+        write: ([UInt8]) throws -> Void
+    ) throws {
+        let limits = configuration.limits
+        let cap = start + limits.maxArticleBytes + 2 * limits.maxTitleBytes + 4096
+        try reader.fill(atLeast: cap)
+        var kept = reader.pending
+        if kept.count > cap { kept.removeSubrange(cap...) }
+        try reader.drain()
+        let total = reader.decompressedBytes
+        var article = kept.withUnsafeBytes { dump.readPlainText($0, from: start) }
+        if total > kept.count {
+            article.length = total - start
+            article.truncated = true
+            // The kept bytes may end inside a character: end the body at a character boundary.
+            while let last = article.body.last, last & 0xC0 == 0x80 || last >= 0xC0 { article.body.removeLast() }
+        }
+        var pipeline = Pipeline(configuration: configuration)
+        var out = JSONWriter(capacity: kept.count + 4096)
+        kept.withUnsafeBytes { buffer in
+            pipeline.writeRecords([article], source: template.info(input: buffer, baseOffset: 0, inputBytes: reader.inputBytes), into: &out)
+        }
+        let member = compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes
+        try write(member)
+        outcome.articles = 1
+        outcome.chunks = 1
+        outcome.outputBytes = member.count
+    }
+
+    struct Chunk {
+        var bytes: [UInt8]
+        var base: Int
+        var articles: [RawArticle]
+    }
+
+    /// Complete lines, about `chunkBytes` at a time; a line longer than the limit is reported and skipped
+    /// without ever being held whole.
+    private func streamJSONLines<Source: ByteSource>(
+        _ reader: inout DecodedReader<Source>,
+        dump: DumpReader,
+        start: Int,
+        template: SourceTemplate,
+        outcome: inout StreamOutcome,
+        write: ([UInt8]) throws -> Void
+    ) throws {
+        let limits = configuration.limits
+        var base = start
+        reader.pending.removeFirst(start)
+        var lineNumber = 1
+        var indexBase = 0
+        var batch: [Chunk] = []
+        var pipelines = (0..<parallelism).map { _ in Pipeline(configuration: configuration) }
+
+        func report(_ issues: [ReadIssue], base: Int) {
+            outcome.issueCount += issues.count
+            for issue in issues where outcome.issues.count < Self.maxReportedIssues {
+                var absolute = issue
+                absolute.offset += base
+                outcome.issues.append(absolute)
+            }
+        }
+
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            var members = [[UInt8]](repeating: [], count: batch.count)
+            var failure: (any Error)? = nil
+            let chunks = batch
+            if chunks.count == 1 {
+                members[0] = try encode(chunks[0], pipeline: &pipelines[0], template: template, inputBytes: reader.inputBytes)
+            } else {
+                let inputBytes = reader.inputBytes
+                let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
+                let shared = WorkerSlots(pipelines)
+                DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                    var pipeline = shared[i]
+                    do {
+                        results[i] = .success(try encode(chunks[i], pipeline: &pipeline, template: template, inputBytes: inputBytes))
+                    } catch {
+                        results[i] = .failure(error)
+                    }
+                    shared[i] = pipeline
+                }
+                pipelines = shared.all
+                for i in 0..<chunks.count {
+                    switch results[i] {
+                    case .success(let member): members[i] = member
+                    case .failure(let error): failure = failure ?? error
+                    }
+                }
+            }
+            if let failure { throw failure }
+            for member in members {
+                try write(member)
+                outcome.outputBytes += member.count
+                outcome.chunks += 1
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+
+        while true {
+            try reader.fill(atLeast: chunkBytes)
+            // The cut depends only on the content: the last line end within chunkBytes, or the end of a
+            // longer line; never on how the reads happened to fall.
+            var cut = reader.pending.count
+            if !reader.atEnd || cut > chunkBytes {
+                let window = reader.pending[0..<min(chunkBytes, reader.pending.count)]
+                if let last = window.lastIndex(of: 0x0A) {
+                    cut = last + 1
+                } else if let first = reader.pending[window.endIndex...].firstIndex(of: 0x0A) {
+                    cut = first + 1
+                } else if reader.atEnd {
+                    cut = reader.pending.count
+                } else {
+                    cut = 0
+                }
+                if cut == 0 {
+                    if reader.pending.count > limits.maxLineBytes {
+                        // One line longer than the limit: report it and drop it up to its end, never holding it.
+                        report([ReadIssue(line: lineNumber, offset: 0, reason: "line of more than \(limits.maxLineBytes) bytes exceeds the limit (max-line-bytes)")], base: base)
+                        let skipped = try reader.skipLine()
+                        base += skipped
+                        lineNumber += 1
+                        continue
+                    }
+                    try reader.fill(atLeast: reader.pending.count * 2)
+                    continue
+                }
+            }
+            if cut > 0 {
+                var articles: [RawArticle] = []
+                var issues: [ReadIssue] = []
+                let chunk = Array(reader.pending[0..<cut])
+                let lines = try chunk.withUnsafeBytes { buffer in
+                    try Result { () throws(InputError) in
+                        try dump.readJSONLineChunk(buffer, firstLine: lineNumber, indexBase: indexBase, articles: &articles, issues: &issues)
+                    }.get()
+                }
+                report(issues, base: base)
+                lineNumber += lines
+                indexBase += articles.count
+                if !articles.isEmpty { batch.append(Chunk(bytes: chunk, base: base, articles: articles)) }
+                if batch.count >= parallelism { try flush() }
+                reader.pending.removeFirst(cut)
+                base += cut
+            }
+            if reader.atEnd && reader.pending.isEmpty { break }
+        }
+        try flush()
+        outcome.articles = indexBase
+        if indexBase == 0 {
+            if let first = outcome.issues.first { throw InputError.nothingParsable(issues: outcome.issueCount, firstIssue: first.description) }
+            throw InputError.empty
+        }
+    }
+
+    private func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, inputBytes: Int) throws -> [UInt8] {
+        var out = JSONWriter(capacity: chunk.bytes.count + chunk.bytes.count / 2 + 1024)
+        chunk.bytes.withUnsafeBytes { buffer in
+            pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base, inputBytes: inputBytes), into: &out)
+        }
+        return compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes
+    }
+}
+
+/// Slots that parallel workers fill, one slot per worker index.
+///
+/// Raw storage, not an Array: two threads writing different elements of one Array still make overlapping
+/// accesses to the array itself. Each slot is touched by one worker inside `concurrentPerform` and read only
+/// after it returns, which is what makes the unchecked conformance sound.
+final class WorkerSlots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Value>
+    let count: Int
+
+    init(_ values: [Value]) {
+        count = values.count
+        storage = .allocate(capacity: values.count)
+        storage.initialize(from: values, count: values.count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    subscript(i: Int) -> Value {
+        get { storage[i] }
+        set { storage[i] = newValue }
+    }
+
+    var all: [Value] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+}
+
+/// Reads a source, inflating gzip transparently, into a buffer of pending decoded bytes.
+struct DecodedReader<Source: ByteSource> {
+    var source: Source
+    let limits: InflateLimits
+    var pending: [UInt8] = []
+    private(set) var atEnd = false
+    private(set) var gzip = false
+    private(set) var inputBytes = 0
+    /// Decoded bytes produced so far (consumed or pending).
+    private(set) var decompressedBytes = 0
+    private var inflater: GzipInflater?
+    private var started = false
+    private var raw = [UInt8](repeating: 0, count: 256 * 1024)
+
+    init(source: Source, limits: InflateLimits) {
+        self.source = source
+        self.limits = limits
+    }
+
+    /// Reads until `pending` holds at least `count` bytes or the input ends.
+    mutating func fill(atLeast count: Int) throws {
+        while pending.count < count && !atEnd {
+            try readBlock(keep: true)
+        }
+    }
+
+    /// Reads the rest of the input, only counting it.
+    mutating func drain() throws {
+        while !atEnd { try readBlock(keep: false) }
+    }
+
+    /// Drops pending bytes up to and including the next line feed, reading as needed; returns how many.
+    mutating func skipLine() throws -> Int {
+        var skipped = 0
+        while true {
+            if let newline = pending.firstIndex(of: 0x0A) {
+                pending.removeFirst(newline + 1)
+                return skipped + newline + 1
+            }
+            skipped += pending.count
+            pending.removeAll(keepingCapacity: true)
+            if atEnd { return skipped }
+            try readBlock(keep: true)
+        }
+    }
+
+    /// Reads one block from the source, inflating it if needed; `keep` appends the result to `pending`.
+    private mutating func readBlock(keep: Bool) throws {
+        // The block buffer is moved out while the source writes into it (both are parts of self).
+        var raw: [UInt8] = []
+        swap(&raw, &self.raw)
+        defer { swap(&raw, &self.raw) }
+        let n = try raw.withUnsafeMutableBytes { try source.read(into: $0) }
+        if n == 0 {
+            atEnd = true
+            if let inflater {
+                do { try inflater.finish() } catch { throw InputError.gzip(error) }
+            }
+            return
+        }
+        inputBytes += n
+        if !started {
+            started = true
+            gzip = n >= 2 && raw[0] == 0x1f && raw[1] == 0x8b
+            if gzip {
+                do { inflater = try GzipInflater(limits: limits) } catch { throw InputError.gzip(error) }
+            }
+        }
+        if let inflater {
+            var produced = 0
+            do {
+                try raw.withUnsafeBytes { block in
+                    try inflater.inflate(UnsafeRawBufferPointer(rebasing: block[0..<n])) { piece in
+                        produced += piece.count
+                        if keep { pending.append(contentsOf: piece) }
+                    }
+                }
+            } catch let error as GzipError {
+                throw InputError.gzip(error)
+            }
+            decompressedBytes += produced
+        } else {
+            if keep { pending.append(contentsOf: raw[0..<n]) }
+            decompressedBytes += n
+        }
+    }
+}
