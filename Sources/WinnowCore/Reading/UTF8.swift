@@ -25,7 +25,7 @@ public enum UTF8Bytes {
         return decodeMultibyte(p, end)
     }
 
-    @usableFromInline
+    @inlinable
     static func decodeMultibyte(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Decoded {
         let b0 = p[0]
         let available = end - p

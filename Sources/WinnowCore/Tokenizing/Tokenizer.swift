@@ -35,8 +35,15 @@ public struct Tokenizer: Sendable {
         }
     }
 
+    /// The kind for every combination of the six class flags, so classifying a segment is one load.
+    static let kinds: [TokenKind] = (0..<64).map { bits in slowKind(SegmentFlags(rawValue: UInt16(bits))) }
+
     @inline(__always)
     static func kind(_ flags: SegmentFlags) -> TokenKind {
+        kinds[Int(flags.rawValue & 0x3F)]
+    }
+
+    static func slowKind(_ flags: SegmentFlags) -> TokenKind {
         if flags.contains(.letter) { return flags.contains(.digit) ? .alphanumeric : .word }
         if flags.contains(.ideograph) { return .ideograph }
         if flags.contains(.digit) { return .number }

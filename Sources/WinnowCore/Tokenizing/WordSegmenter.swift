@@ -19,6 +19,17 @@ public struct SegmentFlags: OptionSet, Sendable, Hashable {
     public static let mark = SegmentFlags(rawValue: 1 << 7)
     /// A byte that is not valid UTF-8 (treated as U+FFFD).
     public static let invalid = SegmentFlags(rawValue: 1 << 8)
+
+    // Combinations as constants: an option-set array literal would build an array at every use.
+    @usableFromInline static var letterCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 0 | 1 << 6) }
+    @usableFromInline static var digitCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 1 | 1 << 6) }
+    @usableFromInline static var ideographCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 2 | 1 << 6) }
+    @usableFromInline static var emojiCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 3 | 1 << 6) }
+    @usableFromInline static var punctuationCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 4 | 1 << 6) }
+    @usableFromInline static var symbolCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 5 | 1 << 6) }
+    @usableFromInline static var markCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 7 | 1 << 6) }
+    @usableFromInline static var invalidCharacter: SegmentFlags { SegmentFlags(rawValue: 1 << 8 | 1 << 5 | 1 << 6) }
+    @usableFromInline static var none: SegmentFlags { SegmentFlags(rawValue: 0) }
 }
 
 /// Receives word segments. A concrete sink passed `inout` is specialised and inlined into the segmenter's loop,
@@ -34,6 +45,54 @@ struct ClosureSink: WordSegmentSink {
     @inlinable mutating func segment(start: Int, end: Int, flags: SegmentFlags) { body(start, end, flags) }
 }
 
+/// For each pair (previous, current) of Word_Break values: 0 break, 1 join, 2 the rules need more context
+/// (the character before, the one after, or a regional-indicator count). Derived from rules WB3 to WB16 for
+/// adjacent characters with no Extend between them.
+@usableFromInline
+let wordBreakPairs: [UInt8] = {
+    let count = 19
+    var table = [UInt8](repeating: 0, count: count * count)
+    func ah(_ p: WordBreakProperty) -> Bool { p == .aLetter || p == .hebrewLetter }
+    func midNumLetQ(_ p: WordBreakProperty) -> Bool { p == .midNumLet || p == .singleQuote }
+    for a in 0..<count {
+        for b in 0..<count {
+            let previous = WordBreakProperty(rawValue: UInt8(a))!
+            let current = WordBreakProperty(rawValue: UInt8(b))!
+            var decision: UInt8 = 0
+            if previous == .cr && current == .lf {
+                decision = 1
+            } else if previous == .cr || previous == .lf || previous == .newline {
+                decision = 0
+            } else if current == .cr || current == .lf || current == .newline {
+                decision = 0
+            } else if current == .extend || current == .format || current == .zwj || previous == .zwj {
+                decision = 2
+            } else if previous == .wSegSpace && current == .wSegSpace {
+                decision = 1
+            } else if (ah(previous) && (current == .midLetter || midNumLetQ(current)))
+                || ((previous == .midLetter || midNumLetQ(previous)) && ah(current))
+                || (previous == .hebrewLetter && current == .doubleQuote)
+                || (previous == .doubleQuote && current == .hebrewLetter)
+                || (previous == .numeric && (current == .midNum || midNumLetQ(current)))
+                || ((previous == .midNum || midNumLetQ(previous)) && current == .numeric)
+                || (previous == .regionalIndicator && current == .regionalIndicator)
+            {
+                decision = 2
+            } else if (ah(previous) && (ah(current) || current == .numeric))
+                || (previous == .numeric && (current == .numeric || ah(current)))
+                || (previous == .hebrewLetter && current == .singleQuote)
+                || (previous == .katakana && current == .katakana)
+                || (current == .extendNumLet && (ah(previous) || previous == .numeric || previous == .katakana || previous == .extendNumLet))
+                || (previous == .extendNumLet && (ah(current) || current == .numeric || current == .katakana))
+            {
+                decision = 1
+            }
+            table[a * count + b] = decision
+        }
+    }
+    return table
+}()
+
 /// Per-byte information for ASCII: the property value and the flags it adds.
 @usableFromInline
 struct ASCIIInfo {
@@ -45,21 +104,21 @@ struct ASCIIInfo {
 func segmentFlags(_ value: UInt16, scalar: UInt32) -> SegmentFlags {
     let wb = UnicodeProperties.wordBreak(value)
     switch wb {
-    case .cr, .lf, .newline, .wSegSpace: return []
-    case .extend, .format, .zwj: return [.mark, .nonSpace]
-    case .regionalIndicator: return [.emoji, .nonSpace]
+    case .cr, .lf, .newline, .wSegSpace: return .none
+    case .extend, .format, .zwj: return .markCharacter
+    case .regionalIndicator: return .emojiCharacter
     default: break
     }
-    if scalar == 0x09 || scalar == 0x0B || scalar == 0x0C { return [] }
-    if UnicodeProperties.isExtendedPictographic(value) { return [.emoji, .nonSpace] }
+    if scalar == 0x09 || scalar == 0x0B || scalar == 0x0C { return .none }
+    if UnicodeProperties.isExtendedPictographic(value) { return .emojiCharacter }
     switch UnicodeProperties.category(value) {
-    case .letter: return wb == .aLetter || wb == .hebrewLetter || wb == .katakana ? [.letter, .nonSpace] : [.ideograph, .nonSpace]
-    case .number: return [.digit, .nonSpace]
-    case .punctuation: return [.punctuation, .nonSpace]
-    case .symbol: return [.symbol, .nonSpace]
-    case .space: return []
-    case .mark: return [.mark, .nonSpace]
-    case .other: return wb == .numeric ? [.digit, .nonSpace] : [.symbol, .nonSpace]
+    case .letter: return wb == .aLetter || wb == .hebrewLetter || wb == .katakana ? .letterCharacter : .ideographCharacter
+    case .number: return .digitCharacter
+    case .punctuation: return .punctuationCharacter
+    case .symbol: return .symbolCharacter
+    case .space: return .none
+    case .mark: return .markCharacter
+    case .other: return wb == .numeric ? .digitCharacter : .symbolCharacter
     }
 }
 
@@ -128,7 +187,7 @@ struct WordBreakScanner {
         let b = p[0]
         if b < 0x80 { return (asciiValues[Int(b)], asciiFlags[Int(b)], 1) }
         let d = UTF8Bytes.decodeMultibyte(p, end)
-        guard d.valid else { return (UnicodeProperties.table[0xFFFD], [.symbol, .nonSpace, .invalid], d.length) }
+        guard d.valid else { return (UnicodeProperties.table[0xFFFD], .invalidCharacter, d.length) }
         let value = table[Int(d.scalar)]
         return (value, segmentFlags(value, scalar: d.scalar), d.length)
     }
@@ -165,6 +224,34 @@ struct WordBreakScanner {
                 beforePrevious = .aLetter
                 continue
             }
+            if previous == .aLetter && b >= 0xC0 {
+                // Non-ASCII letter runs (Arabic, Cyrillic, Devanagari…): ALetter joins ALetter (WB5) and marks
+                // join whatever they follow (WB4), so only the run's end needs the rules.
+                var q = p
+                var raw = rawPrevious
+                var marks = false
+                while q < end && q[0] >= 0xC0 {
+                    let d = UTF8Bytes.decodeMultibyte(q, end)
+                    guard d.valid else { break }
+                    let wb = UnicodeProperties.wordBreak(table[Int(d.scalar)])
+                    if wb == .aLetter {
+                        raw = .aLetter
+                    } else if wb == .extend || wb == .format || (wb == .zwj && raw != .zwj) {
+                        raw = wb
+                        marks = true
+                    } else {
+                        break
+                    }
+                    q += d.length
+                }
+                if q > p {
+                    if marks { accumulated.formUnion(.markCharacter) }
+                    if raw == .aLetter { beforePrevious = .aLetter }
+                    rawPrevious = raw
+                    p = q
+                    continue
+                }
+            }
             if previous == .numeric && rawPrevious == .numeric && b >= 0x30 && b <= 0x39 {
                 var q = p + 1
                 while q < end && q[0] >= 0x30 && q[0] <= 0x39 { q += 1 }
@@ -178,7 +265,7 @@ struct WordBreakScanner {
                 while q < end && q[0] == 0x20 { q += 1 }
                 if rawPrevious != .wSegSpace {
                     sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)
-                    accumulated = []
+                    accumulated = .none
                     segmentStart = p
                 }
                 regionalCount = 0
@@ -192,17 +279,62 @@ struct WordBreakScanner {
                 // After a space, no rule joins a letter or digit (WB4 needs an Extend, WB3d a space).
                 sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)
                 segmentStart = p
-                let isLetter = b > 0x39
-                accumulated = isLetter ? [.letter, .nonSpace] : [.digit, .nonSpace]
                 regionalCount = 0
-                beforePrevious = previous
-                previous = isLetter ? .aLetter : .numeric
+                if b > 0x39 {
+                    accumulated = .letterCharacter
+                    let runEnd = endOfASCIILetters(from: p + 1, end: end)
+                    beforePrevious = runEnd - p > 1 ? .aLetter : previous
+                    previous = .aLetter
+                    p = runEnd
+                } else {
+                    accumulated = .digitCharacter
+                    beforePrevious = previous
+                    previous = .numeric
+                    p += 1
+                }
                 rawPrevious = previous
-                p += 1
                 continue
+            }
+            if b < 0x80 && rawPrevious == previous {
+                // Adjacent ASCII characters whose pair the rules decide without context: one table lookup.
+                let current = UnicodeProperties.wordBreak(asciiValues[Int(b)])
+                let decision = wordBreakPairs[Int(previous.rawValue) &* 19 &+ Int(current.rawValue)]
+                if decision != 2 {
+                    if decision == 0 {
+                        sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)
+                        accumulated = .none
+                        segmentStart = p
+                    }
+                    accumulated.formUnion(asciiFlags[Int(b)])
+                    regionalCount = 0
+                    beforePrevious = previous
+                    previous = current
+                    rawPrevious = current
+                    p += 1
+                    continue
+                }
             }
             (value, flags, length) = character(at: p)
             let current = UnicodeProperties.wordBreak(value)
+            if rawPrevious == previous {
+                // Most pairs need no context (see wordBreakPairs): Arabic letters, ideographs, punctuation.
+                let decision = wordBreakPairs[Int(previous.rawValue) &* 19 &+ Int(current.rawValue)]
+                if decision != 2 {
+                    if decision == 0 {
+                        sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)
+                        accumulated = .none
+                        segmentStart = p
+                    }
+                    accumulated.formUnion(flags)
+                    // RI × RI always needs the count (decision 2), so here an RI starts a new run.
+                    regionalCount = current == .regionalIndicator ? 1 : 0
+                    beforePrevious = previous
+                    previous = current
+                    rawPrevious = current
+                    p += length
+                    continue
+                }
+            }
             let joins: Bool
             if rawPrevious == .cr && current == .lf {
                 joins = true  // WB3
@@ -225,7 +357,7 @@ struct WordBreakScanner {
             }
             if !joins {
                 sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)
-                accumulated = []
+                accumulated = .none
                 segmentStart = p
             }
             accumulated.formUnion(flags)
