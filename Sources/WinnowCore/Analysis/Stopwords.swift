@@ -44,6 +44,32 @@ let stopwordLists: [String: String] = [
         el la los las de del un una unos unas y o en a al con por para sin sobre entre es son fue ser está
         están ha han se su sus que qué como más pero también muy ya lo le les me te nos este esta estos estas
         """,
+    "pt": """
+        o a os as um uma de do da dos das em no na nos nas por para com sem sobre entre e ou mas que se não
+        é são foi ser está estão tem têm ao aos à às seu sua seus suas ele ela eles elas isso este esta mais
+        como também já muito quando onde pelo pela pelos pelas
+        """,
+    "it": """
+        il lo la i gli le un una uno di del della dei delle da dal dalla in nel nella con su per tra fra e o
+        ma che non è sono era come anche più questo questa quello quella si ci ne al alla ai alle
+        """,
+    "nl": """
+        de het een en van in op te dat die is zijn was voor met aan als er maar om ook door bij naar uit
+        niet dan of over nog wel ze hij zij we wordt worden
+        """,
+    "pl": """
+        i w na z do się nie że to jest o a jak ale po od za przez dla tak już czy jego jej ich który która
+        które są był była było oraz także tylko
+        """,
+    "sv": """
+        och i att det som en på är av för med till den har de inte om ett han hon var men från vi så kan
+        """,
+    "tr": """
+        ve bir bu da de için ile olarak çok daha gibi en ama ya veya ne o şu her kadar sonra önce
+        """,
+    "id": """
+        yang dan di ke dari untuk dengan ini itu pada adalah dalam tidak akan juga oleh sebagai atau
+        """,
     "ne": """
         र को का की मा ले छ छन् हो थियो गर्न गरेको पनि भने यो त्यो उनी तथा वा लागि भएको रहेको गरी हुने भन्दा
         """,

@@ -7,6 +7,7 @@
 // MATCH   line      the whole line equals PATTERN
 //         prefix    the line starts with PATTERN
 //         contains  the line contains PATTERN (only lines of at most 300 bytes)
+//         lead      the line starts with PATTERN, however long it is (cookie notices, legal paragraphs)
 // ACTION  drop      remove the line
 //         footer    remove the line and, once body text has been seen, every later line
 //                   (lines after it that match a rule of their own are reported under that rule)
@@ -83,6 +84,24 @@ let defaultBoilerplateRules = """
     line      advertisement           drop          Sponsored
     line      cookie-notice           drop          Accept Cookies
     line      cookie-notice           drop          Accept all cookies
+    lead      cookie-notice           drop          This website uses cookies
+    lead      cookie-notice           drop          This site uses cookies
+    lead      cookie-notice           drop          We use cookies
+    lead      cookie-notice           drop          By continuing to use this
+    lead      cookie-notice           drop          By using this site
+    lead      cookie-notice           drop          By using our site
+    lead      site-legal              drop          Quotes delayed at least
+    lead      site-legal              drop          Quotes are delayed
+    lead      site-legal              drop          Market data provided by
+    lead      site-legal              drop          Copyright ©
+    lead      site-legal              drop          © 20
+    lead      comments                footer        Comments are closed
+    lead      comments                footer        You must be logged in to
+    line      comments                footer        Leave a Reply Cancel reply
+    prefix    comments                footer        Leave a Reply
+    line      navigation              drop          Previous Post
+    line      navigation              drop          Next Post
+    line      navigation              drop          Reply
 
     # Metadata: kept in `meta`, not in the body.
     prefix    tags                    meta:tags     Posted In:

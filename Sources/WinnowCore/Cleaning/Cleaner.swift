@@ -84,19 +84,21 @@ public struct Cleaner: Sendable {
         var meta = meta
         var lines = Self.splitLines(body)
         var lowered = [UInt8](repeating: 0, count: RuleSet.maxLineBytes)
-        var seenBody = false
-        var footerRule: String?
-        var firstTextLine = true
+        var footerMarkers: [Int: String] = [:]
+        var features: [LineFeatures?] = Array(repeating: nil, count: lines.count)
+
+        // 1. Phrase rules, line by line; every other line gets its features.
         for i in lines.indices {
             let range = lines[i].range
             if range.isEmpty { continue }
-            defer { firstTextLine = false }
-            if firstTextLine, sameText(body, range, title) {
+            if repeatsTitle(body, range, title) {
                 lines[i].rule = "title-repeat"
                 continue
             }
             var matched: (rule: RuleSet.Rule, matchLength: Int)?
-            if range.count <= RuleSet.maxLineBytes {
+            if let lead = rules.leadMatch(UnsafeRawBufferPointer(rebasing: body[range])) {
+                matched = (lead, 0)
+            } else if range.count <= RuleSet.maxLineBytes {
                 for k in 0..<range.count { lowered[k] = asciiLower(body[range.lowerBound + k]) }
                 matched = lowered.withUnsafeBufferPointer { rules.firstMatch(lowered: UnsafeBufferPointer(rebasing: $0[0..<range.count])) }
             }
@@ -107,7 +109,7 @@ public struct Cleaner: Sendable {
                     continue
                 case .footer:
                     lines[i].rule = rule.name
-                    if seenBody && footerRule == nil { footerRule = "after-\(rule.name)" }
+                    footerMarkers[i] = rule.name
                     continue
                 case .meta(let key):
                     let value = body[(range.lowerBound + matchLength)..<range.upperBound]
@@ -118,12 +120,102 @@ public struct Cleaner: Sendable {
                     }
                 }
             }
-            if let footerRule {
+            features[i] = LineFeatures(UnsafeRawBufferPointer(rebasing: body[range]))
+        }
+
+        // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
+        //    short and menu-like lines down).
+        var candidates = lines.indices.filter { features[$0] != nil }
+        guard candidates.contains(where: { features[$0]!.isBody }) else {
+            // Nothing reads like body text (a short item, a title-only record): keep what the rules kept.
+            return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
+        }
+        // Does the document's language have stopwords here? (Then prose lines are full of them.)
+        var totalWords = 0
+        var totalStopwords = 0
+        for i in candidates {
+            totalWords += features[i]!.words
+            totalStopwords += features[i]!.stopwords
+        }
+        let stopwordLanguage = totalStopwords * 10 >= totalWords
+        // Lines the rules removed still separate text: they count against a region that spans them.
+        let ruleLines = lines.indices.filter { lines[$0].rule != nil && !footerMarkers.keys.contains($0) }
+        let sequence = (candidates + ruleLines).sorted()
+        let sequenceRegion = Self.mainRegion(sequence.map { features[$0]?.score(stopwordLanguage: stopwordLanguage) ?? ruledLinePenalty })
+        let firstLine = sequence[sequenceRegion.lowerBound]
+        let lastLine = sequence[sequenceRegion.upperBound - 1]
+        let inRegion = candidates.indices.filter { candidates[$0] >= firstLine && candidates[$0] <= lastLine }
+        var region = (inRegion.first ?? 0)..<((inRegion.last ?? -1) + 1)
+
+        // 3. The footer zone: a footer marker ("Comments") after the main text began ends the article. One
+        //    before it (a share bar's "Comments" link) does not.
+        //    Nor does one with more of the main text after it than before it.
+        let mainStart = candidates[region.lowerBound]
+        let regionScores = region.map { (line: candidates[$0], score: max(0, features[candidates[$0]]!.score(stopwordLanguage: stopwordLanguage))) }
+        let ending = footerMarkers.keys.sorted().first { marker in
+            guard marker > mainStart else { return false }
+            let before = regionScores.filter { $0.line < marker }.reduce(0) { $0 + $1.score }
+            let after = regionScores.filter { $0.line > marker }.reduce(0) { $0 + $1.score }
+            // A couple of real paragraphs before it, or more text before than after: the end of the article.
+            return before >= 10 || before >= after
+        }
+        if let marker = ending {
+            let footerRule = "after-\(footerMarkers[marker]!)"
+            for i in (marker + 1)..<lines.count where lines[i].rule == nil && !lines[i].range.isEmpty {
                 lines[i].rule = footerRule
+                features[i] = nil
+            }
+            let kept = candidates.filter { $0 < marker }
+            if kept.count < candidates.count {
+                candidates = kept
+                region = region.clamped(to: 0..<kept.count)
+            }
+        }
+
+        // 4. Context smoothing: inside the main text a short line between two body lines is a subheading or a
+        //    short paragraph and stays; everything outside it goes.
+        func isProse(_ k: Int) -> Bool { features[candidates[k]]!.score(stopwordLanguage: stopwordLanguage) > 0 }
+        for (k, i) in candidates.enumerated() {
+            let f = features[i]!
+            if !region.contains(k) {
+                lines[i].rule = f.isSentenceLike ? "outside-article" : (f.words <= 3 ? "menu" : "short-line")
                 continue
             }
-            seenBody = true
+            if isProse(k) { continue }
+            let before = k > region.lowerBound && isProse(k - 1)
+            let after = k + 1 < region.upperBound && isProse(k + 1)
+            if !(before && after) {
+                lines[i].rule = f.words <= 3 ? "menu" : (f.isSentenceLike ? "not-prose" : "short-line")
+            }
         }
+        return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
+    }
+
+    /// What a line removed by a phrase rule counts in the main-text search.
+    var ruledLinePenalty: Double { -1.5 }
+
+    /// The indices of the contiguous run with the largest total score (Kadane), the earliest on ties.
+    static func mainRegion(_ scores: [Double]) -> Range<Int> {
+        var best = -Double.infinity
+        var bestRange = 0..<0
+        var sum = 0.0
+        var start = 0
+        for (k, score) in scores.enumerated() {
+            if sum <= 0 {
+                sum = 0
+                start = k
+            }
+            sum += score
+            if sum > best {
+                best = sum
+                bestRange = start..<(k + 1)
+            }
+        }
+        return bestRange
+    }
+
+    /// Joins the kept lines into the text, paragraphs broken at blank or removed lines, and lists removals.
+    private func assemble(body: UnsafeRawBufferPointer, lines: [Line], baseOffset: Int, meta: ArticleMeta) -> CleanedArticle {
         // Assemble the text: kept lines, paragraphs broken at blank or removed lines.
         var text: [UInt8] = []
         text.reserveCapacity(body.count)
@@ -191,13 +283,20 @@ public struct Cleaner: Sendable {
         return lines
     }
 
-    private func sameText(_ body: UnsafeRawBufferPointer, _ range: Range<Int>, _ title: UnsafeRawBufferPointer) -> Bool {
+    /// Whether a line repeats the title: equal to it (ignoring ASCII case), or equal to its part before a
+    /// site-name suffix (" - Site", " | Site").
+    private func repeatsTitle(_ body: UnsafeRawBufferPointer, _ range: Range<Int>, _ title: UnsafeRawBufferPointer) -> Bool {
         let t = trimWhitespace(title, 0..<title.count)
-        guard !t.isEmpty, t.count == range.count else { return false }
-        for k in 0..<t.count where asciiLower(title[t.lowerBound + k]) != asciiLower(body[range.lowerBound + k]) {
+        guard !t.isEmpty, range.count <= t.count, range.count * 2 >= t.count else { return false }
+        for k in 0..<range.count where asciiLower(title[t.lowerBound + k]) != asciiLower(body[range.lowerBound + k]) {
             return false
         }
-        return true
+        if range.count == t.count { return true }
+        let rest = t.lowerBound + range.count
+        guard rest + 2 < t.upperBound, title[rest] == 0x20 else { return false }
+        let separator = title[rest + 1]
+        return separator == UInt8(ascii: "-") || separator == UInt8(ascii: "|") || separator == UInt8(ascii: ":")
+            || separator == 0xE2  // – — (en and em dashes)
     }
 
     /// Stores a metadata value; returns false when the value does not fit the key (the line stays body).

@@ -2,6 +2,8 @@
 public struct RuleSet: Sendable {
     public enum Match: String, Sendable {
         case line, prefix, contains
+        /// The line starts with the pattern, however long it is (cookie notices, legal paragraphs).
+        case lead
     }
 
     public enum Action: Sendable, Equatable {
@@ -33,6 +35,7 @@ public struct RuleSet: Sendable {
     /// Indices of `line` and `prefix` rules by the first byte of their pattern.
     private var byFirstByte: [[Int32]] = Array(repeating: [], count: 256)
     private var containsRules: [Int32] = []
+    private var leadRules: [Int32] = []
 
     /// The longest line (in bytes) a rule is applied to.
     public static let maxLineBytes = 300
@@ -91,10 +94,28 @@ public struct RuleSet: Sendable {
             let index = Int32(rules.count - 1)
             if match == .contains {
                 containsRules.append(index)
+            } else if match == .lead {
+                leadRules.append(index)
             } else {
                 byFirstByte[Int(lowered[0])].append(index)
             }
         }
+    }
+
+    /// The first `lead` rule whose pattern starts `line` (trimmed, any length, compared ignoring ASCII case).
+    func leadMatch(_ line: UnsafeRawBufferPointer) -> Rule? {
+        for index in leadRules {
+            let rule = rules[Int(index)]
+            let p = rule.pattern
+            guard line.count >= p.count else { continue }
+            var equal = true
+            for k in 0..<p.count where asciiLower(line[k]) != p[k] {
+                equal = false
+                break
+            }
+            if equal { return rule }
+        }
+        return nil
     }
 
     /// The first rule that matches `line` (already trimmed and ASCII-lower-cased), with the length of the match.
@@ -113,7 +134,7 @@ public struct RuleSet: Sendable {
                     continue
                 }
                 return (rule, p.count)
-            case .contains:
+            case .contains, .lead:
                 continue
             }
         }
