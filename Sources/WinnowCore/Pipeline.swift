@@ -5,6 +5,8 @@ public struct PipelineConfiguration: Sendable {
     public var rules = RuleSet.standard
     /// How many top terms each record lists.
     public var topTerms = 10
+    /// Cross-document line memory for the cleaner (built by the caller over a batch).
+    public var memory: LineMemory?
 
     public init() {}
 }
@@ -35,7 +37,7 @@ public struct Pipeline: Sendable {
     public init(configuration: PipelineConfiguration = PipelineConfiguration()) {
         self.configuration = configuration
         reader = DumpReader(fields: configuration.fields, limits: configuration.limits)
-        cleaner = Cleaner(rules: configuration.rules)
+        cleaner = Cleaner(rules: configuration.rules, memory: configuration.memory)
         analyzer = Analyzer(topTermCount: configuration.topTerms)
     }
 

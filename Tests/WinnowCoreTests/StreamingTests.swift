@@ -84,3 +84,26 @@ import WinnowCore
         #expect(throws: InputError.self) { try stream(cut, pipeline: StreamingPipeline(chunkBytes: 64 * 1024)) }
     }
 }
+
+@Suite struct LineMemoryTests {
+    @Test func linesRecurringAcrossDocumentsAreRemovedAndParagraphsKept() throws {
+        // Three real BBC articles with the same site footer appended (digits vary, as dates do).
+        let articles = try ["bbc/business-001.txt", "bbc/sport-199.txt", "bbc/tech-001.txt"].map { try fixture($0) }
+        let pages = articles.enumerated().map { i, article in article + Array("\n\nSee all our coverage of 200\(i) here\n".utf8) }
+        var memory = LineMemory(threshold: 3)
+        for page in pages { page.withUnsafeBytes { memory.observe($0) } }
+        pages[0].withUnsafeBytes { memory.observe($0) }  // an identical document is not counted twice
+        #expect(memory.documentCount == 3)
+        let cleaner = Cleaner(memory: memory)
+        let title: [UInt8] = []
+        let cleaned = pages[1].withUnsafeBytes { body in title.withUnsafeBytes { cleaner.clean(body: body, title: $0) } }
+        #expect(cleaned.removed.contains { $0.rule == "repeated-line" })
+        let text = String(decoding: cleaned.text, as: UTF8.self)
+        #expect(!text.contains("See all our coverage"))
+        #expect(text.contains("Chelsea have sacked Adrian Mutu"))
+        // Saved and loaded, it says the same.
+        let reloaded = LineMemory(serialized: memory.serialized())
+        let again = pages[1].withUnsafeBytes { body in title.withUnsafeBytes { Cleaner(memory: reloaded).clean(body: body, title: $0) } }
+        #expect(again.text == cleaned.text)
+    }
+}

@@ -25,6 +25,18 @@ import Testing
         }
     }
 
+    @Test func explainMarksEveryRemovedLineWithItsRule() throws {
+        let result = try runWinnow(["explain", seed.path, "--color", "never"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("T Xi Jinping Vows") == true)
+        #expect(lines.contains { $0.hasPrefix("- see-also") && $0.contains("See Also: Russia") })
+        #expect(lines.contains { $0.hasPrefix("> generator-note") })
+        #expect(lines.contains { $0.hasPrefix(String(repeating: " ", count: 24) + "In a recent development") })
+        #expect(lines.last == "# 9 lines kept, 11 removed or moved")
+        #expect(!result.stdout.contains("\u{1B}["), "no colour when asked for none")
+    }
+
     @Test func stdoutGivesPlainJSONLines() throws {
         let result = try runWinnow(["process", seed.path, "--stdout"])
         #expect(result.status == 0)

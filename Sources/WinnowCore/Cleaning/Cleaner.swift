@@ -54,9 +54,12 @@ public struct CleanedArticle: Sendable {
 /// - `title-repeat`: the title repeated as the first line of the body.
 public struct Cleaner: Sendable {
     public var rules: RuleSet
+    /// Lines recurring across documents (see `LineMemory`); they are removed as `repeated-line`.
+    public var memory: LineMemory?
 
-    public init(rules: RuleSet = .standard) {
+    public init(rules: RuleSet = .standard, memory: LineMemory? = nil) {
         self.rules = rules
+        self.memory = memory
     }
 
     /// A line of the body, as a byte range with its classification.
@@ -119,6 +122,10 @@ public struct Cleaner: Sendable {
                         continue
                     }
                 }
+            }
+            if let memory, memory.isRepeated(body, range) {
+                lines[i].rule = "repeated-line"
+                continue
             }
             features[i] = LineFeatures(UnsafeRawBufferPointer(rebasing: body[range]))
         }

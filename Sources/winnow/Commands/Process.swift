@@ -41,6 +41,12 @@ struct Process: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and warnings.")
     var quiet = false
 
+    @Flag(help: "Do not remove lines that recur across the plain-text inputs of this run (menus, footers, teasers).")
+    var noMemory = false
+
+    @Option(help: "A line in at least this many distinct plain-text inputs of the run is boilerplate.")
+    var memoryThreshold = 3
+
     @OptionGroup var pipelineOptions: PipelineOptions
 
     func validate() throws {
@@ -51,7 +57,7 @@ struct Process: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try pipelineOptions.makeConfiguration()
+        var configuration = try pipelineOptions.makeConfiguration()
         var failures = 0
         var jobs: [Job] = []
         for input in inputs {
@@ -76,12 +82,34 @@ struct Process: ParsableCommand {
             try FileSystem.createFolder(out)
             try assignOutputPaths(&jobs, out: out)
         }
+        if !noMemory && jobs.count > memoryThreshold {
+            configuration.memory = Self.lineMemory(jobs, threshold: memoryThreshold)
+        }
         let runner = Runner(jobs: jobs, configuration: configuration, level: level, toStdout: stdout, quiet: quiet)
         failures += runner.run(workers: max(1, self.jobs ?? ProcessInfoCores.count))
         if failures > 0 {
             printError("\(failures) input\(failures == 1 ? "" : "s") failed")
             throw ExitCode(1)
         }
+    }
+
+    /// The cross-document line memory of the run: every plain-text input (up to 16 MB) is read once before
+    /// processing, so what counts as repeated does not depend on the order files are processed in.
+    static func lineMemory(_ jobs: [Job], threshold: Int) -> LineMemory {
+        var memory = LineMemory(threshold: threshold)
+        for job in jobs {
+            guard var bytes = try? FileSystem.readFile(job.path), bytes.count <= 16 << 20 else { continue }
+            if bytes.withUnsafeBytes({ hasGzipMagic($0) }) {
+                guard let inflated = try? bytes.withUnsafeBytes({ try GzipDecoder.decompress($0, limits: InflateLimits(maxOutputBytes: 16 << 20)) }) else {
+                    continue
+                }
+                bytes = inflated
+            }
+            // JSON Lines bodies are already extracted text; only page text carries site chrome.
+            guard let first = bytes.first(where: { !isWhitespaceByte($0) }), first != UInt8(ascii: "{") else { continue }
+            bytes.withUnsafeBytes { memory.observe($0) }
+        }
+        return memory
     }
 
     /// Maps each input to its output path, mirroring relative folders; a second input that would share a
@@ -259,4 +287,8 @@ func formatBytes(_ count: Int) -> String {
     case ..<1_000_000_000: return format1(Double(count) / 1e6) + " MB"
     default: return format1(Double(count) / 1e9) + " GB"
     }
+}
+
+private func isWhitespaceByte(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0xEF || b == 0xBB || b == 0xBF
 }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import WinnowCore
+import WinnowDaemon
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how the cleaner reads a file: every line, kept or removed, and the rule that removed it.",
+        discussion: """
+            Each line of each article is printed after a margin: the title is marked T, a kept line has an \
+            empty margin, a removed line shows '-' and its rule, a line moved into meta shows '>' and its rule. \
+            On a terminal removed lines are dimmed and rules coloured (--color always|never|auto).
+            """
+    )
+
+    @Argument(help: "A plain-text or JSON Lines file (gzip or not).")
+    var file: String
+
+    @Option(help: "Colour: auto (on a terminal), always or never.")
+    var color: String = "auto"
+
+    @Option(help: "Explain only the article with this index (JSON Lines).")
+    var article: Int?
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+
+    func run() throws {
+        let configuration = try pipelineOptions.makeConfiguration()
+        var bytes = try FileSystem.readFile(file)
+        if bytes.withUnsafeBytes({ hasGzipMagic($0) }) {
+            bytes = try bytes.withUnsafeBytes { try GzipDecoder.decompress($0, limits: configuration.limits.inflate) }
+        }
+        if bytes.withUnsafeBytes({ TextEncoding.detect($0) }) != .utf8 {
+            let little = bytes.first == 0xFF
+            bytes = bytes.withUnsafeBytes { TextEncoding.transcodeUTF16($0, littleEndian: little).0 }
+        }
+        let reader = DumpReader(fields: configuration.fields, limits: configuration.limits)
+        let contents = try bytes.withUnsafeBytes { buffer in
+            try Result { () throws(InputError) in try reader.readDecompressed(buffer) }.get()
+        }
+        let colour = color == "always" || (color == "auto" && isatty(1) != 0)
+        let cleaner = Cleaner(rules: configuration.rules)
+        var out = OutputBuffer()
+        for raw in contents.articles where article == nil || raw.index == article {
+            let cleaned = raw.body.withUnsafeBytes { body in
+                raw.title.withUnsafeBytes { cleaner.clean(body: body, title: $0, baseOffset: raw.bodyOffset ?? 0) }
+            }
+            var byStart: [Int: Removal] = [:]
+            for removal in cleaned.removed { byStart[removal.bodyOffset] = removal }
+            if contents.articles.count > 1 { out.append(paint("# article \(raw.index)\(raw.line.map { ", line \($0)" } ?? "")\n", "1", colour)) }
+            out.append(paint("T \(String(decoding: raw.title, as: UTF8.self))\n", "1", colour))
+            var start = 0
+            var kept = 0
+            var removed = 0
+            raw.body.withUnsafeBytes { body in
+                while start <= body.count {
+                    var end = start
+                    while end < body.count && body[end] != 0x0A { end += 1 }
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: body[start..<end]), as: UTF8.self)
+                        .replacing("\r", with: "")
+                    if let removal = byStart[start] {
+                        removed += 1
+                        let mark = removal.disposition == .meta ? ">" : "-"
+                        let label = "\(mark) \(removal.rule)".padding(24)
+                        let ruleColour = removal.disposition == .meta ? "36" : "31"
+                        out.append(paint(label, ruleColour, colour) + paint(text, "2", colour) + "\n")
+                    } else if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                        kept += 1
+                        out.append(String(repeating: " ", count: 24) + text + "\n")
+                    } else {
+                        out.append("\n")
+                    }
+                    if end >= body.count { break }
+                    start = end + 1
+                }
+            }
+            out.append(paint("# \(kept) lines kept, \(removed) removed or moved\n\n", "1", colour))
+        }
+        out.flush()
+    }
+
+    private func paint(_ text: String, _ code: String, _ enabled: Bool) -> String {
+        enabled ? "\u{1B}[\(code)m" + text + "\u{1B}[0m" : text
+    }
+}
