@@ -65,8 +65,7 @@ public struct Analyzer: Sendable {
             case .word, .alphanumeric, .ideograph:
                 stats.words += 1
                 let word = UnsafeRawBufferPointer(rebasing: text[token.range])
-                wordCharacters += UTF8Bytes.scalarCount(word)
-                counter.add(word)
+                wordCharacters += counter.add(word)
             case .number:
                 stats.numbers += 1
             case .punctuation:
@@ -87,7 +86,7 @@ public struct Analyzer: Sendable {
         for entry in counter.entries where entry.count > 1 || counter.entries.count < 50 {
             let term = counter.term(entry)
             if term.count < 2 && term.first.map({ $0 < 0x80 }) ?? true { continue }
-            if allStopwords.contains(Array(term)) { continue }
+            if StopwordTable.shared.contains(hash: StopwordTable.hash(term)) { continue }
             candidates.append(entry)
         }
         candidates.sort { a, b in

@@ -75,6 +75,50 @@ let stopwordLists: [String: String] = [
         """,
 ]
 
+/// The union of all stopword lists as an open-addressing table of 64-bit FNV-1a hashes of the folded words:
+/// a lookup is a hash and a probe or two, with no allocation (the hot loops look up every word).
+struct StopwordTable: Sendable {
+    static let shared = StopwordTable()
+
+    private let slots: [UInt64]
+    private let mask: Int
+
+    private init() {
+        var size = 1
+        while size < allStopwords.count * 4 { size <<= 1 }
+        var slots = [UInt64](repeating: 0, count: size)
+        for word in allStopwords {
+            let key = Self.hash(word)
+            var i = Int(truncatingIfNeeded: key) & (size - 1)
+            while slots[i] != 0 && slots[i] != key { i = (i + 1) & (size - 1) }
+            slots[i] = key
+        }
+        self.slots = slots
+        mask = size - 1
+    }
+
+    /// FNV-1a of bytes that are already folded; never 0 (0 marks an empty slot).
+    @inline(__always)
+    static func hash<C: Sequence>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h | 1
+    }
+
+    @inline(__always)
+    func contains(hash key: UInt64) -> Bool {
+        slots.withUnsafeBufferPointer { slots in
+            var i = Int(truncatingIfNeeded: key) & mask
+            while true {
+                let slot = slots[i]
+                if slot == key { return true }
+                if slot == 0 { return false }
+                i = (i + 1) & mask
+            }
+        }
+    }
+}
+
 /// The union of all stopword lists, case-folded.
 let allStopwords: Set<[UInt8]> = {
     var set = Set<[UInt8]>()

@@ -31,33 +31,70 @@ struct TermCounter {
 
     var uniqueCount: Int { entries.count }
 
-    /// Adds one occurrence of the case-folded form of `word`.
-    mutating func add(_ word: UnsafeRawBufferPointer) {
+    /// Adds one occurrence of the case-folded form of `word`; returns the word's length in characters.
+    ///
+    /// ASCII words (most of them) are folded and hashed in one pass without copying; others are folded into
+    /// a scratch buffer first.
+    @discardableResult
+    mutating func add(_ word: UnsafeRawBufferPointer) -> Int {
+        guard let raw = word.baseAddress, word.count > 0 else { return 0 }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        var ascii = true
+        var hash: UInt32 = 2_166_136_261
+        for k in 0..<word.count {
+            let b = base[k]
+            if b >= 0x80 {
+                ascii = false
+                break
+            }
+            hash = (hash ^ UInt32(asciiLower(b))) &* 16_777_619
+        }
+        if ascii {
+            insert(UnsafeBufferPointer(start: base, count: word.count), hash: hash, lowering: true)
+            return word.count
+        }
         scratch.removeAll(keepingCapacity: true)
         CaseFolding.fold(word, into: &scratch)
-        var hash: UInt32 = 2_166_136_261
+        hash = 2_166_136_261
         for b in scratch { hash = (hash ^ UInt32(b)) &* 16_777_619 }
+        scratch.withUnsafeBufferPointer { insert($0, hash: hash, lowering: false) }
+        return UTF8Bytes.scalarCount(word)
+    }
+
+    /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash`.
+    private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32, lowering: Bool) {
         let mask = slots.count - 1
         var slot = Int(hash) & mask
-        while true {
-            let index = slots[slot]
-            if index < 0 { break }
-            let entry = entries[Int(index)]
-            if entry.hash == hash, Int(entry.length) == scratch.count,
-                arena.withUnsafeBufferPointer({ a in
-                    scratch.withUnsafeBufferPointer { s in
-                        memcmpEqual(a.baseAddress! + Int(entry.offset), s.baseAddress!, s.count)
+        let found: Int32? = arena.withUnsafeBufferPointer { arena in
+            slots.withUnsafeBufferPointer { slots in
+                while true {
+                    let index = slots[slot]
+                    if index < 0 { return nil }
+                    let entry = entries[Int(index)]
+                    if entry.hash == hash, Int(entry.length) == bytes.count {
+                        let stored = arena.baseAddress! + Int(entry.offset)
+                        var equal = true
+                        for k in 0..<bytes.count where stored[k] != (lowering ? asciiLower(bytes[k]) : bytes[k]) {
+                            equal = false
+                            break
+                        }
+                        if equal { return index }
                     }
-                })
-            {
-                entries[Int(index)].count += 1
-                return
+                    slot = (slot + 1) & mask
+                }
             }
-            slot = (slot + 1) & mask
+        }
+        if let found {
+            entries[Int(found)].count += 1
+            return
         }
         slots[slot] = Int32(entries.count)
-        entries.append(Entry(offset: Int32(arena.count), length: Int32(scratch.count), hash: hash, count: 1))
-        arena.append(contentsOf: scratch)
+        entries.append(Entry(offset: Int32(arena.count), length: Int32(bytes.count), hash: hash, count: 1))
+        if lowering {
+            for b in bytes { arena.append(asciiLower(b)) }
+        } else {
+            arena.append(contentsOf: bytes)
+        }
         if entries.count * 2 > slots.count { grow() }
     }
 
@@ -76,11 +113,6 @@ struct TermCounter {
     }
 }
 
-@inline(__always)
-private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    for i in 0..<count where a[i] != b[i] { return false }
-    return true
-}
 
 /// Simple case folding (Unicode CaseFolding.txt, statuses C and S) on UTF-8 bytes, by table.
 enum CaseFolding {

@@ -16,12 +16,18 @@ struct LineFeatures {
         let end = base + line.count
         var p = base
         var wordStart: UnsafePointer<UInt8>? = nil
+        let table = StopwordTable.shared
         func finishWord(_ wordEnd: UnsafePointer<UInt8>) {
             guard let s = wordStart else { return }
             words += 1
             let first = s[0]
             if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") { capitalised += 1 }
-            if isStopword(UnsafeRawBufferPointer(start: s, count: wordEnd - s)) { stopwords += 1 }
+            let length = wordEnd - s
+            if length <= 12 {
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                for k in 0..<length { h = (h ^ UInt64(asciiLower(s[k]))) &* 0x100_0000_01b3 }
+                if table.contains(hash: h | 1) { stopwords += 1 }
+            }
             wordStart = nil
         }
         while p < end {
@@ -117,21 +123,3 @@ struct LineFeatures {
     }
 }
 
-/// Whether an ASCII-lower-cased word is a stopword of any of the lists (without allocating for short words).
-@inline(__always)
-private func isStopword(_ word: UnsafeRawBufferPointer) -> Bool {
-    guard word.count <= 12, word.count > 0 else { return false }
-    var key: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in word { key = (key ^ UInt64(asciiLower(b))) &* 0x100_0000_01b3 }
-    return stopwordHashes.contains(key)
-}
-
-private let stopwordHashes: Set<UInt64> = {
-    var set = Set<UInt64>()
-    for word in allStopwords where word.count <= 12 {
-        var key: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in word { key = (key ^ UInt64(b)) &* 0x100_0000_01b3 }
-        set.insert(key)
-    }
-    return set
-}()
