@@ -190,36 +190,9 @@ public enum FileSystem {
     ///   recognise and remove its own leftovers after a crash.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryTag: String? = nil) throws(FileError) {
         let (folder, name) = split(path)
-        let temporary = folder + "/." + name + ".tmp-" + (temporaryTag ?? "\(getpid())")
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileError("create", path: temporary) }
-        var closed = false
-        defer {
-            if !closed { close(fd) }
-        }
-        do throws(FileError) {
-            let failure: Int32 = bytes.withUnsafeBytes { buffer in
-                var done = 0
-                while done < buffer.count {
-                    let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        return errno
-                    }
-                    done += n
-                }
-                return 0
-            }
-            if failure != 0 { throw FileError("write", path: temporary, code: failure) }
-            guard fsync(fd) == 0 else { throw FileError("fsync", path: temporary) }
-            closed = true
-            guard close(fd) == 0 else { throw FileError("close", path: temporary) }
-            guard rename(temporary, path) == 0 else { throw FileError("rename", path: path) }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        try syncFolder(folder)
+        let writer = try AtomicFileWriter(folder: folder, name: name, temporaryTag: temporaryTag)
+        try writer.write(bytes)
+        try writer.commit(as: name)
     }
 
     /// `fsync`s a folder so that renames and creations in it are durable.
