@@ -26,4 +26,21 @@ enum Corpus {
 
     /// The Zyte pages rendered to text, with all their boilerplate.
     static let zytePages: [[UInt8]] = files("boilerplate/zyte/page-text")
+
+    /// The Arabic JSON Lines days, concatenated (11 MB).
+    static let arabicDump: [UInt8] = {
+        let folder = root.appendingPathComponent("multilingual/arabic")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        return names.flatMap { Array((try? Data(contentsOf: folder.appendingPathComponent($0))) ?? Data()) }
+    }()
+
+    /// The text of the Arabic dump's lines as they are (JSON included), for the tokenizer.
+    static let arabic: [UInt8] = arabicDump
+
+    /// The Sogou Chinese news samples (0.6 MB).
+    static let chinese: [UInt8] = {
+        let folder = root.appendingPathComponent("multilingual/chinese")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        return names.flatMap { Array((try? Data(contentsOf: folder.appendingPathComponent($0))) ?? Data()) }
+    }()
 }
