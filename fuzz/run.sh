@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the fuzzer (libFuzzer + AddressSanitizer) over WinnowCore's sources and runs it.
+#
+#   fuzz/run.sh [SECONDS] [JOBS]      default: 60 seconds, 1 job
+#
+# Findings (crashing inputs) are written to fuzz/findings/; the corpus grows in .build-fuzz/corpus, starting
+# from fuzz/seeds (excerpts of ../shared/corpus, first byte = target). Exit status 1 on a finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+jobs=${2:-1}
+mkdir -p .build-fuzz/corpus fuzz/findings
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name WinnowFuzz \
+    -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap -I Sources/CZlib -lz \
+    $(find Sources/WinnowCore -name '*.swift') fuzz/FuzzTargets.swift \
+    -o .build-fuzz/winnow-fuzz 2> >(grep -v "Cannot export local symbol" >&2)
+.build-fuzz/winnow-fuzz .build-fuzz/corpus fuzz/seeds \
+    -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -jobs="$jobs" -workers="$jobs" -artifact_prefix=fuzz/findings/ -print_final_stats=1 2>&1 \
+    | grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY|invariant|Test unit written" || true
+if ls fuzz/findings/crash-* fuzz/findings/timeout-* fuzz/findings/oom-* > /dev/null 2>&1; then
+    echo "fuzz: findings in fuzz/findings/"
+    exit 1
+fi
+echo "fuzz: no findings in ${seconds} s"
