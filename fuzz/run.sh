@@ -14,10 +14,15 @@ swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name WinnowFuzz \
     -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap -I Sources/CZlib -lz \
     $(find Sources/WinnowCore -name '*.swift') fuzz/FuzzTargets.swift \
     -o .build-fuzz/winnow-fuzz 2> >(grep -v "Cannot export local symbol" >&2)
-.build-fuzz/winnow-fuzz .build-fuzz/corpus fuzz/seeds \
+# Run from .build-fuzz: libFuzzer writes its per-job logs (fuzz-N.log) into the working folder.
+root=$(pwd)
+(cd .build-fuzz && ./winnow-fuzz corpus "$root/fuzz/seeds" \
     -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -jobs="$jobs" -workers="$jobs" -artifact_prefix=fuzz/findings/ -print_final_stats=1 2>&1 \
-    | grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY|invariant|Test unit written" || true
+    -jobs="$jobs" -workers="$jobs" -artifact_prefix="$root/fuzz/findings/" -print_final_stats=1 2>&1 \
+    | grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY|invariant|Test unit written" || true)
+if [ "$jobs" -gt 1 ]; then
+    grep -h "stat::number_of_executed_units" .build-fuzz/fuzz-*.log 2>/dev/null | awk '{s += $2} END {if (s) print "executions in all jobs:", s}'
+fi
 if ls fuzz/findings/crash-* fuzz/findings/timeout-* fuzz/findings/oom-* > /dev/null 2>&1; then
     echo "fuzz: findings in fuzz/findings/"
     exit 1
