@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How an input is turned into records.
 public struct PipelineConfiguration: Sendable {
     public var fields = FieldMapping()
@@ -7,6 +15,9 @@ public struct PipelineConfiguration: Sendable {
     public var topTerms = 10
     /// Cross-document line memory for the cleaner (built by the caller over a batch).
     public var memory: LineMemory?
+    /// The most seconds one input may take; checked between articles and chunks (every stage is linear in
+    /// its input, so the checks come often). Nil: no budget.
+    public var maxSecondsPerFile: Double?
 
     public init() {}
 }
@@ -130,8 +141,14 @@ public struct Pipeline: Sendable {
     }
 
     /// Writes the records of `articles`, one JSON line each, for a chunk of an input.
-    public mutating func writeRecords(_ articles: [RawArticle], source: SourceInfo, into out: inout JSONWriter) {
+    ///
+    /// - Parameter deadline: a monotonic time (`Deadline.now`) after which the input is abandoned.
+    /// - Throws: `InputError.tooSlow` past the deadline.
+    public mutating func writeRecords(_ articles: [RawArticle], source: SourceInfo, deadline: Deadline? = nil, into out: inout JSONWriter)
+        throws(InputError)
+    {
         for article in articles {
+            if let deadline, deadline.hasPassed { throw .tooSlow(seconds: deadline.budget) }
             writeRecord(article, source: source, into: &out)
             out.bytes.append(0x0A)
         }
@@ -314,5 +331,25 @@ public struct Pipeline: Sendable {
         out.key("repaired_bytes")
         out.int(stats.repairedBytes)
         out.endObject()
+    }
+}
+
+/// A point on the monotonic clock by which work must be done.
+public struct Deadline: Sendable {
+    public let budget: Double
+    private let end: Double
+
+    public init(seconds: Double) {
+        budget = seconds
+        end = Deadline.now + seconds
+    }
+
+    public var hasPassed: Bool { Deadline.now > end }
+
+    /// Seconds on the monotonic clock.
+    public static var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -107,3 +107,18 @@ import WinnowCore
         #expect(again.text == cleaned.text)
     }
 }
+
+@Suite struct TimeBudgetTests {
+    @Test func anInputPastItsTimeBudgetIsAbandonedAsTooSlow() throws {
+        var configuration = PipelineConfiguration()
+        configuration.maxSecondsPerFile = 0
+        var source = MemorySource(try fixture("arabic-8.jsonl"))
+        #expect(throws: InputError.tooSlow(seconds: 0)) {
+            try StreamingPipeline(configuration: configuration).run(&source, sourceName: "a.jsonl", sha256: "") { _ in }
+        }
+        configuration.maxSecondsPerFile = 60
+        var again = MemorySource(try fixture("arabic-8.jsonl"))
+        let outcome = try StreamingPipeline(configuration: configuration).run(&again, sourceName: "a.jsonl", sha256: "") { _ in }
+        #expect(outcome.articles == 8)
+    }
+}

@@ -82,6 +82,8 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
     case gzip(GzipError)
     case nothingParsable(issues: Int, firstIssue: String)
     case tooManyArticles(limit: Int)
+    /// Processing took longer than the per-file time budget.
+    case tooSlow(seconds: Double)
 
     public var description: String {
         switch self {
@@ -95,6 +97,8 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
             return "no article could be read: \(issues) malformed line\(issues == 1 ? "" : "s"), the first: \(first)"
         case .tooManyArticles(let limit):
             return "the file holds more than \(limit) articles (max-articles-per-file)"
+        case .tooSlow(let seconds):
+            return "processing took longer than the budget of \(Int(seconds)) seconds per file (max-seconds-per-file)"
         }
     }
 
@@ -106,6 +110,7 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case .gzip: return "gzip"
         case .nothingParsable: return "unparsable"
         case .tooManyArticles: return "too-many-articles"
+        case .tooSlow: return "too-slow"
         }
     }
 }

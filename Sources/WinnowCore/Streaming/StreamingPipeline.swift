@@ -82,6 +82,7 @@ public struct StreamingPipeline: Sendable {
     ) throws -> StreamOutcome {
         var reader = DecodedReader(source: source, limits: configuration.limits.inflate)
         defer { source = reader.source }
+        let deadline = configuration.maxSecondsPerFile.map { Deadline(seconds: $0) }
         var outcome = StreamOutcome()
         let dump = DumpReader(fields: configuration.fields, limits: configuration.limits)
 
@@ -116,9 +117,9 @@ public struct StreamingPipeline: Sendable {
         var base = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
         switch outcome.format {
         case .text:
-            try streamPlainText(&reader, dump: dump, start: start, template: &base, outcome: &outcome, write: write)
+            try streamPlainText(&reader, dump: dump, start: start, template: &base, deadline: deadline, outcome: &outcome, write: write)
         case .jsonl:
-            try streamJSONLines(&reader, dump: dump, start: start, template: base, outcome: &outcome, write: write)
+            try streamJSONLines(&reader, dump: dump, start: start, template: base, deadline: deadline, outcome: &outcome, write: write)
         }
         outcome.inputBytes = reader.inputBytes
         outcome.decompressedBytes = reader.decompressedBytes
@@ -149,6 +150,7 @@ public struct StreamingPipeline: Sendable {
         dump: DumpReader,
         start: Int,
         template: inout SourceTemplate,
+        deadline: Deadline?,
         outcome: inout StreamOutcome,
         write: ([UInt8]) throws -> Void
     ) throws {
@@ -168,8 +170,11 @@ public struct StreamingPipeline: Sendable {
         }
         var pipeline = Pipeline(configuration: configuration)
         var out = JSONWriter(capacity: kept.count + 4096)
-        kept.withUnsafeBytes { buffer in
-            pipeline.writeRecords([article], source: template.info(input: buffer, baseOffset: 0, inputBytes: reader.inputBytes), into: &out)
+        let inputBytes = reader.inputBytes
+        try kept.withUnsafeBytes { buffer in
+            try Result { () throws(InputError) in
+                try pipeline.writeRecords([article], source: template.info(input: buffer, baseOffset: 0, inputBytes: inputBytes), deadline: deadline, into: &out)
+            }.get()
         }
         let member = compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes
         try write(member)
@@ -191,6 +196,7 @@ public struct StreamingPipeline: Sendable {
         dump: DumpReader,
         start: Int,
         template: SourceTemplate,
+        deadline: Deadline?,
         outcome: inout StreamOutcome,
         write: ([UInt8]) throws -> Void
     ) throws {
@@ -217,7 +223,7 @@ public struct StreamingPipeline: Sendable {
             var failure: (any Error)? = nil
             let chunks = batch
             if chunks.count == 1 {
-                members[0] = try encode(chunks[0], pipeline: &pipelines[0], template: template, inputBytes: reader.inputBytes)
+                members[0] = try encode(chunks[0], pipeline: &pipelines[0], template: template, deadline: deadline, inputBytes: reader.inputBytes)
             } else {
                 let inputBytes = reader.inputBytes
                 let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
@@ -225,7 +231,7 @@ public struct StreamingPipeline: Sendable {
                 DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
                     var pipeline = shared[i]
                     do {
-                        results[i] = .success(try encode(chunks[i], pipeline: &pipeline, template: template, inputBytes: inputBytes))
+                        results[i] = .success(try encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline, inputBytes: inputBytes))
                     } catch {
                         results[i] = .failure(error)
                     }
@@ -249,6 +255,7 @@ public struct StreamingPipeline: Sendable {
         }
 
         while true {
+            if let deadline, deadline.hasPassed { throw InputError.tooSlow(seconds: deadline.budget) }
             try reader.fill(atLeast: chunkBytes)
             // The cut depends only on the content: the last line end within chunkBytes, or the end of a
             // longer line; never on how the reads happened to fall.
@@ -304,10 +311,12 @@ public struct StreamingPipeline: Sendable {
         }
     }
 
-    private func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, inputBytes: Int) throws -> [UInt8] {
+    private func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?, inputBytes: Int) throws -> [UInt8] {
         var out = JSONWriter(capacity: chunk.bytes.count + chunk.bytes.count / 2 + 1024)
-        chunk.bytes.withUnsafeBytes { buffer in
-            pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base, inputBytes: inputBytes), into: &out)
+        try chunk.bytes.withUnsafeBytes { buffer in
+            try Result { () throws(InputError) in
+                try pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base, inputBytes: inputBytes), deadline: deadline, into: &out)
+            }.get()
         }
         return compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes
     }

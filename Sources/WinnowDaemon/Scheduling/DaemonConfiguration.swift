@@ -41,6 +41,8 @@ public struct DaemonConfiguration: Sendable {
         spool = SpoolLayout(root: spoolRoot)
         self.instance = instance
         self.workers = max(1, workers)
+        // One crafted file must not hold a worker for ever: past this it goes to failed/ as too-slow.
+        pipeline.maxSecondsPerFile = 600
     }
 }
 
@@ -137,6 +139,7 @@ extension DaemonConfiguration {
         case "max-json-depth": pipeline.limits.maxJSONDepth = try integer()
         case "max-articles": pipeline.limits.maxArticles = try integer()
         case "top-terms": pipeline.topTerms = try integer()
+        case "max-seconds-per-file": pipeline.maxSecondsPerFile = try number()
         default:
             throw ConfigurationError(path: "", line: 0, reason: "unknown key '\(key)'")
         }

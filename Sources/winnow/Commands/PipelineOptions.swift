@@ -34,6 +34,9 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Most bytes one gzip input may inflate to (default 8 GiB).")
     var maxDecompressedBytes: Int?
 
+    @Option(help: "Most seconds one input may take before it is abandoned as too slow (default: none; watch: 600).")
+    var maxSecondsPerFile: Double?
+
     /// The pipeline configuration: `base` with every option that was given applied on top.
     func makeConfiguration(base: PipelineConfiguration = PipelineConfiguration()) throws -> PipelineConfiguration {
         var configuration = base
@@ -53,6 +56,7 @@ struct PipelineOptions: ParsableArguments {
         if let maxArticleBytes { configuration.limits.maxArticleBytes = maxArticleBytes }
         if let maxLineBytes { configuration.limits.maxLineBytes = maxLineBytes }
         if let maxDecompressedBytes { configuration.limits.inflate.maxOutputBytes = maxDecompressedBytes }
+        if let maxSecondsPerFile { configuration.maxSecondsPerFile = maxSecondsPerFile }
         return configuration
     }
 }
