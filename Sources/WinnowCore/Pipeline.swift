@@ -160,6 +160,7 @@ public struct Pipeline: Sendable {
         for (key, value) in article.fields {
             switch key {
             case "url": meta.url = value
+            case "warc-record-id": meta.recordID = value
             case "date": meta.date = value
             case "author": meta.author = value
             case "source": meta.source = value
@@ -198,7 +199,7 @@ public struct Pipeline: Sendable {
             out.int(line)
         }
         out.key("offset")
-        out.int(source.baseOffset + article.offset)
+        out.int(article.absoluteOffset ?? source.baseOffset + article.offset)
         out.key("length")
         out.int(article.length)
         out.endObject()
@@ -290,6 +291,7 @@ public struct Pipeline: Sendable {
         field("date", meta.date)
         field("author", meta.author)
         field("source", meta.source)
+        field("warc_record_id", meta.recordID)
         field("byline", meta.byline)
         field("dateline", meta.dateline)
         field("published", meta.published)

@@ -2,6 +2,8 @@
 public struct ArticleMeta: Sendable, Equatable {
     public var url: String?
     public var date: String?
+    /// The `WARC-Record-ID` of a web archive record.
+    public var recordID: String?
     public var author: String?
     public var source: String?
     public var byline: String?

@@ -4,6 +4,9 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case text
     /// One JSON object per line, one article per object.
     case jsonl
+    /// Web archive records (WARC 1.0/1.1, and WET files of extracted text): one article per
+    /// `conversion` or `response` record.
+    case warc
 }
 
 /// One article as read from a dump, before cleaning.
@@ -29,6 +32,9 @@ public struct RawArticle: Sendable {
     public var repairedBytes: Int
     /// Whether the body was cut at the article size limit.
     public var truncated: Bool
+    /// The article's offset in the whole decompressed input, when `offset` is relative to a buffer that is
+    /// not a contiguous slice of it (web archive records gathered into one chunk).
+    public var absoluteOffset: Int?
 
     public init(
         index: Int,

@@ -47,6 +47,8 @@ public struct DumpContents: Sendable {
     public var articles: [RawArticle]
     /// Parts that were skipped (such as malformed JSON lines), each with its position.
     public var issues: [ReadIssue]
+    /// Web archive records of other types than `conversion` and `response`, by type.
+    public var skippedRecords: [String: Int] = [:]
 }
 
 /// Reads article dumps: detects the format from the content, decompresses gzip, splits articles.
@@ -73,11 +75,14 @@ public struct DumpReader: Sendable {
             return DumpContents(format: .text, gzip: false, decompressedBytes: bytes.count, articles: [article], issues: [])
         case .jsonl:
             return try readJSONLines(bytes, from: start)
+        case .warc:
+            return try readWARC(bytes, from: firstText)
         }
     }
 
     /// JSON Lines when the first line with text is a JSON object; plain text otherwise.
     public func detectFormat(_ bytes: UnsafeRawBufferPointer, firstText: Int) -> InputFormat {
+        if WARCReader.startsRecord(bytes, at: firstText) { return .warc }
         guard bytes[firstText] == UInt8(ascii: "{") else { return .text }
         var end = firstText
         while end < bytes.count, bytes[end] != 0x0A { end += 1 }
@@ -185,6 +190,52 @@ public struct DumpReader: Sendable {
         i = hard
         while i > from, bytes[i] & 0xC0 == 0x80 { i -= 1 }
         return i
+    }
+
+    // MARK: Web archives
+
+    /// Reads every record of a web archive held in memory.
+    func readWARC(_ bytes: UnsafeRawBufferPointer, from start: Int) throws(InputError) -> DumpContents {
+        var articles: [RawArticle] = []
+        var issues: [ReadIssue] = []
+        var skipped: [String: Int] = [:]
+        var position = start
+        while position < bytes.count {
+            while position < bytes.count && isASCIIWhitespace(bytes[position]) { position += 1 }
+            guard position < bytes.count else { break }
+            switch WARCReader.parseHeader(bytes, from: position) {
+            case .incomplete:
+                issues.append(ReadIssue(line: nil, offset: position, reason: "the input ends inside a record header"))
+                position = bytes.count
+            case .malformed(let reason):
+                issues.append(ReadIssue(line: nil, offset: position, reason: reason))
+                position = WARCReader.nextRecord(bytes, after: position) ?? bytes.count
+            case .header(let header, let contentStart):
+                let contentEnd = min(contentStart + header.contentLength, bytes.count)
+                if contentStart + header.contentLength > bytes.count {
+                    issues.append(ReadIssue(line: nil, offset: position, reason: "the input ends inside a record's content"))
+                }
+                let keptEnd = min(contentEnd, contentStart + limits.maxArticleBytes)
+                let content = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<keptEnd])
+                if var article = WARCReader.article(header, content: content, contentOffset: contentStart, index: articles.count, reader: self) {
+                    guard articles.count < limits.maxArticles else { throw .tooManyArticles(limit: limits.maxArticles) }
+                    article.offset = contentStart
+                    article.absoluteOffset = nil
+                    article.truncated = article.truncated || keptEnd < contentEnd
+                    article.repairedBytes = UTF8Bytes.invalidByteCount(content)
+                    articles.append(article)
+                } else {
+                    skipped[header.type.isEmpty ? "untyped" : header.type, default: 0] += 1
+                }
+                position = contentEnd
+            }
+        }
+        if articles.isEmpty, let first = issues.first {
+            throw .nothingParsable(issues: issues.count, firstIssue: first.description)
+        }
+        var contents = DumpContents(format: .warc, gzip: false, decompressedBytes: bytes.count, articles: articles, issues: issues)
+        contents.skippedRecords = skipped
+        return contents
     }
 
     // MARK: JSON Lines

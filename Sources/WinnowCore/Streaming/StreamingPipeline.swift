@@ -36,6 +36,8 @@ public struct StreamOutcome: Sendable {
     public var outputBytes = 0
     /// Gzip members written (one per chunk).
     public var chunks = 0
+    /// Web archive records of other types than `conversion` and `response`, by type.
+    public var skippedRecords: [String: Int] = [:]
     /// The first `StreamingPipeline.maxReportedIssues` skipped parts, with absolute offsets.
     public var issues: [ReadIssue] = []
     public var issueCount = 0
@@ -120,6 +122,8 @@ public struct StreamingPipeline: Sendable {
             try streamPlainText(&reader, dump: dump, start: start, template: &base, deadline: deadline, outcome: &outcome, write: write)
         case .jsonl:
             try streamJSONLines(&reader, dump: dump, start: start, template: base, deadline: deadline, outcome: &outcome, write: write)
+        case .warc:
+            try streamWARC(&reader, dump: dump, start: firstText, template: base, deadline: deadline, outcome: &outcome, write: write)
         }
         outcome.inputBytes = reader.inputBytes
         outcome.decompressedBytes = reader.decompressedBytes
@@ -205,8 +209,7 @@ public struct StreamingPipeline: Sendable {
         reader.pending.removeFirst(start)
         var lineNumber = 1
         var indexBase = 0
-        var batch: [Chunk] = []
-        var pipelines = (0..<parallelism).map { _ in Pipeline(configuration: configuration) }
+        var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
 
         func report(_ issues: [ReadIssue], base: Int) {
             outcome.issueCount += issues.count
@@ -215,43 +218,6 @@ public struct StreamingPipeline: Sendable {
                 absolute.offset += base
                 outcome.issues.append(absolute)
             }
-        }
-
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            var members = [[UInt8]](repeating: [], count: batch.count)
-            var failure: (any Error)? = nil
-            let chunks = batch
-            if chunks.count == 1 {
-                members[0] = try encode(chunks[0], pipeline: &pipelines[0], template: template, deadline: deadline, inputBytes: reader.inputBytes)
-            } else {
-                let inputBytes = reader.inputBytes
-                let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
-                let shared = WorkerSlots(pipelines)
-                DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-                    var pipeline = shared[i]
-                    do {
-                        results[i] = .success(try encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline, inputBytes: inputBytes))
-                    } catch {
-                        results[i] = .failure(error)
-                    }
-                    shared[i] = pipeline
-                }
-                pipelines = shared.all
-                for i in 0..<chunks.count {
-                    switch results[i] {
-                    case .success(let member): members[i] = member
-                    case .failure(let error): failure = failure ?? error
-                    }
-                }
-            }
-            if let failure { throw failure }
-            for member in members {
-                try write(member)
-                outcome.outputBytes += member.count
-                outcome.chunks += 1
-            }
-            batch.removeAll(keepingCapacity: true)
         }
 
         while true {
@@ -296,14 +262,15 @@ public struct StreamingPipeline: Sendable {
                 report(issues, base: base)
                 lineNumber += lines
                 indexBase += articles.count
-                if !articles.isEmpty { batch.append(Chunk(bytes: chunk, base: base, articles: articles)) }
-                if batch.count >= parallelism { try flush() }
+                if !articles.isEmpty {
+                    try batcher.add(Chunk(bytes: chunk, base: base, articles: articles), inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+                }
                 reader.pending.removeFirst(cut)
                 base += cut
             }
             if reader.atEnd && reader.pending.isEmpty { break }
         }
-        try flush()
+        try batcher.flush(inputBytes: reader.inputBytes, outcome: &outcome, write: write)
         outcome.articles = indexBase
         if indexBase == 0 {
             if let first = outcome.issues.first { throw InputError.nothingParsable(issues: outcome.issueCount, firstIssue: first.description) }
@@ -311,7 +278,167 @@ public struct StreamingPipeline: Sendable {
         }
     }
 
-    private func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?, inputBytes: Int) throws -> [UInt8] {
+    /// Web archive records, one article per `conversion` or `response` record, gathered into chunks of about
+    /// `chunkBytes`; a record larger than the article limit keeps its first part and the rest is skipped
+    /// unread into memory.
+    private func streamWARC<Source: ByteSource>(
+        _ reader: inout DecodedReader<Source>,
+        dump: DumpReader,
+        start: Int,
+        template: SourceTemplate,
+        deadline: Deadline?,
+        outcome: inout StreamOutcome,
+        write: ([UInt8]) throws -> Void
+    ) throws {
+        let limits = configuration.limits
+        var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
+        var base = start
+        reader.pending.removeFirst(start)
+        var chunk: [UInt8] = []
+        var articles: [RawArticle] = []
+        var chunkBase = base
+        func report(_ reason: String, at offset: Int) {
+            outcome.issueCount += 1
+            if outcome.issues.count < Self.maxReportedIssues { outcome.issues.append(ReadIssue(line: nil, offset: offset, reason: reason)) }
+        }
+        func consume(_ count: Int) {
+            reader.pending.removeFirst(count)
+            base += count
+        }
+        while true {
+            if let deadline, deadline.hasPassed { throw InputError.tooSlow(seconds: deadline.budget) }
+            try reader.fill(atLeast: 64 * 1024)
+            var skip = 0
+            while skip < reader.pending.count && isASCIIWhitespace(reader.pending[skip]) { skip += 1 }
+            consume(skip)
+            if reader.pending.isEmpty && reader.atEnd { break }
+            let parsed = reader.pending.withUnsafeBytes { WARCReader.parseHeader($0, from: 0) }
+            switch parsed {
+            case .incomplete:
+                if reader.atEnd {
+                    report("the input ends inside a record header", at: base)
+                    consume(reader.pending.count)
+                } else {
+                    try reader.fill(atLeast: reader.pending.count * 2)
+                }
+            case .malformed(let reason):
+                report(reason, at: base)
+                // Resynchronise at the next line that starts a record.
+                let next = reader.pending.withUnsafeBytes { WARCReader.nextRecord($0, after: 0) }
+                consume(next ?? reader.pending.count)
+            case .header(let header, let contentStart):
+                let length = header.contentLength
+                let kept = min(length, limits.maxArticleBytes)
+                try reader.fill(atLeast: contentStart + kept)
+                let available = min(reader.pending.count - contentStart, kept)
+                let content = Array(reader.pending[contentStart..<(contentStart + available)])
+                let contentOffset = base + contentStart
+                consume(min(reader.pending.count, contentStart + available))
+                // The rest of a record beyond the article limit is skipped without being held.
+                var missing = length - available
+                if missing > 0 {
+                    let skipped = try reader.skip(missing)
+                    base += skipped
+                    missing -= skipped
+                    if available == kept && missing == 0 {
+                        // Cut at the limit: flagged below.
+                    } else if missing > 0 {
+                        report("the input ends inside a record's content", at: contentOffset)
+                    }
+                }
+                let made = content.withUnsafeBytes { bytes in
+                    WARCReader.article(header, content: bytes, contentOffset: contentOffset, index: outcome.articles, reader: dump)
+                }
+                guard var article = made else {
+                    outcome.skippedRecords[header.type.isEmpty ? "untyped" : header.type, default: 0] += 1
+                    continue
+                }
+                guard outcome.articles < limits.maxArticles else { throw InputError.tooManyArticles(limit: limits.maxArticles) }
+                article.offset = chunk.count
+                article.truncated = article.truncated || available < length
+                article.repairedBytes = content.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) }
+                chunk.append(contentsOf: content)
+                articles.append(article)
+                outcome.articles += 1
+                if chunk.count >= chunkBytes {
+                    try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+                    chunk = []
+                    articles = []
+                    chunkBase = base
+                }
+            }
+        }
+        if !articles.isEmpty {
+            try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+        }
+        try batcher.flush(inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+        if outcome.articles == 0 {
+            if let first = outcome.issues.first { throw InputError.nothingParsable(issues: outcome.issueCount, firstIssue: first.description) }
+            throw InputError.empty
+        }
+    }
+
+    /// Collects chunks and encodes them `parallelism` at a time, writing the members in input order.
+    struct ChunkBatcher {
+        let streaming: StreamingPipeline
+        let template: SourceTemplate
+        let deadline: Deadline?
+        var batch: [Chunk] = []
+        var pipelines: [Pipeline]
+
+        init(streaming: StreamingPipeline, template: SourceTemplate, deadline: Deadline?) {
+            self.streaming = streaming
+            self.template = template
+            self.deadline = deadline
+            pipelines = (0..<streaming.parallelism).map { _ in Pipeline(configuration: streaming.configuration) }
+        }
+
+        mutating func add(_ chunk: Chunk, inputBytes: Int, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+            batch.append(chunk)
+            if batch.count >= streaming.parallelism { try flush(inputBytes: inputBytes, outcome: &outcome, write: write) }
+        }
+
+        mutating func flush(inputBytes: Int, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+            guard !batch.isEmpty else { return }
+            var members = [[UInt8]](repeating: [], count: batch.count)
+            var failure: (any Error)? = nil
+            let chunks = batch
+            if chunks.count == 1 {
+                members[0] = try streaming.encode(chunks[0], pipeline: &pipelines[0], template: template, deadline: deadline, inputBytes: inputBytes)
+            } else {
+                let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
+                let shared = WorkerSlots(pipelines)
+                let streaming = self.streaming
+                let template = self.template
+                let deadline = self.deadline
+                DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                    var pipeline = shared[i]
+                    do {
+                        results[i] = .success(try streaming.encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline, inputBytes: inputBytes))
+                    } catch {
+                        results[i] = .failure(error)
+                    }
+                    shared[i] = pipeline
+                }
+                pipelines = shared.all
+                for i in 0..<chunks.count {
+                    switch results[i] {
+                    case .success(let member): members[i] = member
+                    case .failure(let error): failure = failure ?? error
+                    }
+                }
+            }
+            if let failure { throw failure }
+            for member in members {
+                try write(member)
+                outcome.outputBytes += member.count
+                outcome.chunks += 1
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?, inputBytes: Int) throws -> [UInt8] {
         var out = JSONWriter(capacity: chunk.bytes.count + chunk.bytes.count / 2 + 1024)
         try chunk.bytes.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in
@@ -379,6 +506,21 @@ struct DecodedReader<Source: ByteSource> {
     /// Reads the rest of the input, only counting it.
     mutating func drain() throws {
         while !atEnd { try readBlock(keep: false) }
+    }
+
+    /// Drops the next `count` bytes (pending first, then read and discarded); returns how many there were.
+    mutating func skip(_ count: Int) throws -> Int {
+        var left = count
+        let fromPending = min(left, pending.count)
+        pending.removeFirst(fromPending)
+        left -= fromPending
+        while left > 0 && !atEnd {
+            try readBlock(keep: true)
+            let take = min(left, pending.count)
+            pending.removeFirst(take)
+            left -= take
+        }
+        return count - left
     }
 
     /// Drops pending bytes up to and including the next line feed, reading as needed; returns how many.

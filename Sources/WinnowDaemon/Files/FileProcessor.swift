@@ -52,6 +52,8 @@ public struct FileOutcome: Sendable {
     /// The first skipped parts (see `issueCount` for all).
     public var issues: [ReadIssue]
     public var issueCount: Int
+    /// Web archive records of other types, by type.
+    public var skippedRecords: [String: Int] = [:]
 }
 
 /// Turns an input file into a `.jsonl.gz` output file in bounded memory: hash, stream through the pipeline in
@@ -98,7 +100,8 @@ public struct FileProcessor: Sendable {
             outputBytes: outcome.outputBytes,
             seconds: monotonicSeconds() - start,
             issues: outcome.issues,
-            issueCount: outcome.issueCount
+            issueCount: outcome.issueCount,
+            skippedRecords: outcome.skippedRecords
         )
     }
 

@@ -252,7 +252,11 @@ final class Runner: Sendable {
     static func summary(_ name: String, _ outcome: FileOutcome) -> String {
         let rate = Double(outcome.inputBytes) / 1e6 / max(outcome.seconds, 1e-9)
         let articles = outcome.articles == 1 ? "1 article" : "\(outcome.articles) articles"
-        let skipped = outcome.issueCount == 0 ? "" : ", \(outcome.issueCount) skipped"
+        var skipped = outcome.issueCount == 0 ? "" : ", \(outcome.issueCount) skipped"
+        if !outcome.skippedRecords.isEmpty {
+            let kinds = outcome.skippedRecords.keys.sorted().map { "\($0) \(outcome.skippedRecords[$0]!)" }.joined(separator: ", ")
+            skipped += ", other records skipped (\(kinds))"
+        }
         return "\(name): \(articles)\(skipped), \(formatBytes(outcome.inputBytes)) in, \(formatBytes(outcome.outputBytes)) out, \(format1(rate)) MB/s"
     }
 }
