@@ -204,6 +204,56 @@ import WinnowCore
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).allSatisfy { !$0.hasPrefix(".") })
     }
 
+    @Test func fourInstancesShareASpoolAndFinishTheWorkOfOneKilledMidRun() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let spool = folder.appendingPathComponent("spool")
+        let inbox = spool.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let articles = try distinctBBCArticles(2000)
+        var names: [String] = []
+        for i in 0..<5000 {
+            let article = articles[i % articles.count]
+            let name = "\(i / articles.count)-\(article.name)"
+            try article.bytes.write(to: inbox.appendingPathComponent(name))
+            names.append(name)
+        }
+        let options = ["--no-deduplicate", "--lease-seconds", "3", "--lease-renew-seconds", "0.5", "--workers", "1"]
+        let instances = try ["a", "b", "c", "d"].map { try RunningDaemon(spool: spool, arguments: options + ["--instance", $0]) }
+        waitUntil("instance b to hold claims", timeout: 60) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("work/b").path)) ?? []).count > 0
+                && (try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("done").path))?.count ?? 0 > 500
+        }
+        // Freeze b at a moment it verifiably holds a claim, then kill it: its claim must be finished by others.
+        var holding: [String] = []
+        for _ in 0..<200 {
+            instances[1].signal(SIGSTOP)
+            holding = instances[1].names(in: "work/b")
+            if !holding.isEmpty { break }
+            instances[1].signal(SIGCONT)
+            usleep(5_000)
+        }
+        try #require(!holding.isEmpty, "instance b never held a claim")
+        instances[1].signal(SIGKILL)
+        _ = instances[1].waitForExit(timeout: 10)
+        waitUntil("all 5,000 inputs in done/", timeout: 300) { instances[0].names(in: "done").count >= 5000 }
+        for (i, daemon) in instances.enumerated() where i != 1 { #expect(daemon.stop() == 0) }
+        let done = instances[0].names(in: "done")
+        #expect(done.count == 5000)
+        #expect(Set(done) == Set(names), "each input retired once, under its own name")
+        let outputs = instances[0].names(in: "out")
+        #expect(outputs.count == 5000)
+        #expect(!outputs.contains { $0.hasPrefix(".") }, "no partial output left, not even the killed instance's")
+        for instance in ["a", "b", "c", "d"] { #expect(instances[0].names(in: "work/\(instance)").isEmpty) }
+        let reclaimed = instances.map(\.log).joined(separator: "\n").split(separator: "\n").filter { $0.contains("reclaimed the files of an instance whose lease expired") }
+        #expect(reclaimed.contains { $0.contains("instance=b") }, "the others reclaimed b's claims")
+        // Every output is complete: each is a valid gzip file with one record.
+        for name in outputs.prefix(200) {
+            #expect(try gunzip(instances[0].folder("out/" + name)).split(separator: 0x0A).count == 1)
+        }
+    }
+
     @Test func systemdHearsReadyStatusAndStopping() throws {
         let temporary = try TemporaryFolder()
         let folder = temporary.url

@@ -11,7 +11,8 @@ final class RunningDaemon {
     init(spool: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.spool = spool
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
-        logURL = spool.appendingPathComponent("daemon.log")
+        // One log file per process: several daemons on one spool must not overwrite each other's lines.
+        logURL = spool.appendingPathComponent("daemon-\(UUID().uuidString.prefix(8)).log")
         if !FileManager.default.fileExists(atPath: logURL.path) {
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         }

@@ -104,7 +104,8 @@ public final class Daemon: Sendable {
     /// Starts watching and processing; returns at once. Call `wait()` to block until a signal stops the daemon.
     public func start() throws(FileError) {
         let configuration = self.configuration
-        removeOwnTemporaryFiles()
+        removeTemporaryFiles(of: configuration.instance)
+        renewLease()
         let recovered = try FileSystem.listFolder(workFolder)
         if !configuration.poll {
             let watcher = try InotifyWatcher(folder: configuration.spool.inbox, queue: queue) { [weak self] event in
@@ -217,6 +218,12 @@ public final class Daemon: Sendable {
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.schedule(deadline: .now() + configuration.statusSeconds, repeating: configuration.statusSeconds)
             timer.setEventHandler { [weak self] in self?.reportStatus() }
+            return timer
+        }
+        addSource {
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + configuration.leaseRenewSeconds, repeating: configuration.leaseRenewSeconds)
+            timer.setEventHandler { [weak self] in self?.tendLeases() }
             return timer
         }
         if let watchdog = SystemdNotifier.watchdogInterval() {
@@ -702,16 +709,77 @@ public final class Daemon: Sendable {
         }
     }
 
-    /// Removes temporary files this instance left in `out/` and `failed/` when it crashed mid-write.
-    private func removeOwnTemporaryFiles() {
+    /// Removes temporary files an instance left in the spool's folders when it crashed mid-write.
+    private func removeTemporaryFiles(of instance: String) {
         let configuration = self.configuration
-        let marker = ".tmp-\(configuration.instance)-"
+        let marker = ".tmp-\(instance)-"
         for folder in [configuration.spool.out, configuration.spool.failed, configuration.spool.done, configuration.spool.state] {
             guard let names = try? FileSystem.listFolder(folder) else { continue }
             for name in names where name.hasPrefix(".") && name.contains(marker) {
                 unlink(folder + "/" + name)
                 logger.info("removed a partial file left by a crash", metadata: ["file": "\(folder)/\(name)"])
             }
+        }
+    }
+
+    // MARK: Leases (several instances on one spool)
+
+    private var leasePath: String { configuration.spool.work + "/" + configuration.instance + ".lease" }
+
+    /// Touches this instance's lease: its modification time, set by the file system, says the instance lives.
+    private func renewLease() {
+        let path = leasePath
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            logger.warning("cannot renew the lease", metadata: ["path": "\(path)", "error": "\(FileError("open", path: path))"])
+            return
+        }
+        var line = "\(defaultInstanceName()) \(getpid())\n"
+        _ = ftruncate(fd, 0)
+        line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
+        // Explicitly set the times to "now" as the file system sees it (on NFS, the server's clock).
+        _ = futimens(fd, nil)
+        close(fd)
+    }
+
+    /// Renews our lease, then reclaims the claims of every instance whose lease is older than `leaseSeconds`
+    /// compared with ours (both times come from the same file system, so host clocks do not matter).
+    private func tendLeases() {
+        guard !state.withLock({ $0.stopping }) else { return }
+        renewLease()
+        let configuration = self.configuration
+        var ours = stat()
+        guard stat(leasePath, &ours) == 0 else { return }
+        let now = Double(ours.st_mtim.tv_sec) + Double(ours.st_mtim.tv_nsec) / 1e9
+        guard let entries = try? FileSystem.listFolder(configuration.spool.work) else { return }
+        for other in entries where other != configuration.instance && !other.hasSuffix(".lease") && !other.hasPrefix(".") {
+            let folder = configuration.spool.work + "/" + other
+            guard FileSystem.isFolder(folder) else { continue }
+            var lease = stat()
+            let heartbeat: Double
+            if stat(folder + ".lease", &lease) == 0 {
+                heartbeat = Double(lease.st_mtim.tv_sec) + Double(lease.st_mtim.tv_nsec) / 1e9
+            } else if stat(folder, &lease) == 0 {
+                heartbeat = Double(lease.st_mtim.tv_sec) + Double(lease.st_mtim.tv_nsec) / 1e9
+            } else {
+                continue
+            }
+            guard now - heartbeat > configuration.leaseSeconds else { continue }
+            let claimed = (try? FileSystem.listFolder(folder)) ?? []
+            guard !claimed.isEmpty else { continue }
+            var released = 0
+            for name in claimed {
+                // One rename per file: if another instance reclaims the same file first, ours fails harmlessly.
+                let target = FileSystem.unusedPath(in: configuration.spool.inbox, name: name)
+                if rename(folder + "/" + name, target) == 0 { released += 1 }
+            }
+            try? FileSystem.syncFolder(configuration.spool.inbox)
+            removeTemporaryFiles(of: other)
+            logger.notice(
+                "reclaimed the files of an instance whose lease expired",
+                metadata: ["instance": "\(other)", "files": "\(released)", "lease-age-seconds": "\(Int(now - heartbeat))"]
+            )
+            rescan()
         }
     }
 }

@@ -35,6 +35,11 @@ public struct DaemonConfiguration: Sendable {
     public var retryMaxSeconds: Double = 300
     /// How often `state/metrics.prom` and the systemd status are refreshed.
     public var statusSeconds: Double = 5
+    /// An instance whose lease (`work/<instance>.lease`) is older than this is presumed dead, and the files it
+    /// claimed are put back into the inbox for the others.
+    public var leaseSeconds: Double = 60
+    /// How often an instance renews its lease (and looks at the others').
+    public var leaseRenewSeconds: Double = 10
     public var pipeline = PipelineConfiguration()
 
     public init(spoolRoot: String = "winnow-spool", instance: String = defaultInstanceName(), workers: Int = onlineCores()) {
@@ -132,6 +137,8 @@ extension DaemonConfiguration {
         case "retry-initial-seconds": retryInitialSeconds = max(0.01, try number())
         case "retry-max-seconds": retryMaxSeconds = try number()
         case "status-seconds": statusSeconds = max(0.1, try number())
+        case "lease-seconds": leaseSeconds = max(1, try number())
+        case "lease-renew-seconds": leaseRenewSeconds = max(0.1, try number())
         case "max-article-bytes": pipeline.limits.maxArticleBytes = try integer()
         case "max-line-bytes": pipeline.limits.maxLineBytes = try integer()
         case "max-decompressed-bytes": pipeline.limits.inflate.maxOutputBytes = try integer()

@@ -47,6 +47,12 @@ struct Watch: ParsableCommand {
     @Option(help: "Seconds SIGTERM waits for files in flight before releasing them (default 30).")
     var graceSeconds: Double?
 
+    @Option(help: "Seconds after which another instance's lease has expired and its claims are reclaimed (default 60).")
+    var leaseSeconds: Double?
+
+    @Option(help: "Seconds between lease renewals (default 10).")
+    var leaseRenewSeconds: Double?
+
     @OptionGroup var pipelineOptions: PipelineOptions
 
     /// Defaults, then the configuration file, then the options: run again on SIGHUP.
@@ -62,6 +68,8 @@ struct Watch: ParsableCommand {
         if noDeduplicate { configuration.deduplicate = false }
         if let level { try configuration.set("level", "\(level)") }
         if let graceSeconds { try configuration.set("grace-seconds", "\(graceSeconds)") }
+        if let leaseSeconds { try configuration.set("lease-seconds", "\(leaseSeconds)") }
+        if let leaseRenewSeconds { try configuration.set("lease-renew-seconds", "\(leaseRenewSeconds)") }
         configuration.pipeline = try pipelineOptions.makeConfiguration(base: configuration.pipeline)
         return configuration
     }
