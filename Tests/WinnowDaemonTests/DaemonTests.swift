@@ -254,6 +254,73 @@ import WinnowCore
         }
     }
 
+    @Test func hostileFilesEndInDoneOrFailedWhileAHundredGoodFilesAreProcessed() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let spool = folder.appendingPathComponent("spool")
+        let inbox = spool.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let seed = try Data(contentsOf: corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt"))
+        let words = Data(String(decoding: seed, as: UTF8.self).replacingOccurrences(of: "\n", with: " ").utf8)
+        func fill(_ unit: Data, _ size: Int) -> Data {
+            var data = Data(capacity: size + unit.count)
+            while data.count < size { data.append(unit) }
+            return data.prefix(size)
+        }
+        let megabyte = 1 << 20
+        let goodLines = String(decoding: try Data(contentsOf: corpusFolder().appendingPathComponent("multilingual/arabic/saudinewsnet-2015-07-22.jsonl")), as: UTF8.self)
+            .split(separator: "\n").prefix(20).joined(separator: "\n")
+        var hostile: [String: Data] = [
+            "combining-marks.txt": Data("a".utf8) + fill(Data("\u{0301}".utf8), megabyte),
+            "no-spaces.txt": fill(Data(String(decoding: words, as: UTF8.self).replacingOccurrences(of: " ", with: "").utf8), megabyte),
+            "one-char-lines.txt": fill(Data("x\n".utf8), megabyte),
+            "only-replacement.txt": fill(Data("\u{FFFD}".utf8), megabyte),
+            "mixed-line-ends.txt": fill(Data("line one\rline two\nline three\r\nline four\u{2028}".utf8), megabyte),
+            "nuls-in-text.txt": fill(words.prefix(2000) + Data([0]), megabyte),
+            "nested-html.jsonl": Data(#"{"title": "nested", "text": ""#.utf8) + fill(Data("<div>".utf8), megabyte / 2) + Data("text".utf8)
+                + fill(Data("</div>".utf8), megabyte / 2) + Data("\"}\n".utf8),
+            "deep-json.jsonl": Data((goodLines + "\n{\"title\": \"deep\", \"text\": \"x\", \"a\": " + String(repeating: "[", count: 100_000)
+                + String(repeating: "]", count: 100_000) + "}\n").utf8),
+        ]
+        // A gzip bomb: 256 MiB of spaces in about 256 KB, refused by the expansion-ratio limit (or the size limit).
+        let bombSource = Data(repeating: 0x20, count: 256 * megabyte)
+        hostile["bomb.txt.gz"] = Data(try GzipEncoder.compress(Array(bombSource), level: 9))
+        for (name, data) in hostile { try data.write(to: inbox.appendingPathComponent(name)) }
+        let good = try distinctBBCArticles(100)
+        for article in good { try article.bytes.write(to: inbox.appendingPathComponent(article.name)) }
+
+        let config = folder.appendingPathComponent("winnow.conf")
+        try "max-decompressed-bytes = 134217728\nmax-expansion-ratio = 100\nmax-seconds-per-file = 60\n".write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(spool: spool, arguments: ["--config", config.path])
+        let expected = Set(good.map(\.name)).union(hostile.keys)
+        func settled() -> Bool {
+            let done = Set(daemon.names(in: "done"))
+            let failed = Set(daemon.names(in: "failed"))
+            return expected.allSatisfy { done.contains($0) || failed.contains($0) }
+        }
+        waitUntil("every file in done/ or failed/", timeout: 180, settled)
+        #expect(daemon.process.isRunning)
+        let out = Set(daemon.names(in: "out"))
+        for article in good { #expect(out.contains(article.name + ".jsonl.gz"), "\(article.name) processed") }
+        // The bomb is refused with a reason naming the limit; the others are processed.
+        let reason = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.folder("failed/bomb.txt.gz.reason.json"))) as? [String: Any]
+        let message = reason?["message"] as? String ?? ""
+        #expect(message.contains("max-expansion-ratio") || message.contains("max-decompressed-bytes"), "\(message)")
+        for name in hostile.keys where name != "bomb.txt.gz" {
+            #expect(out.contains(name + ".jsonl.gz"), "\(name) processed")
+        }
+        // The deeply nested line is reported with its limit; the 20 good lines around it are output.
+        let issues = try String(contentsOf: daemon.folder("done/deep-json.jsonl.issues.json"), encoding: .utf8)
+        #expect(issues.contains("max-json-depth"))
+        #expect(try gunzip(daemon.folder("out/deep-json.jsonl.jsonl.gz")).split(separator: 0x0A).count == 20)
+        // Peak memory of the daemon stays bounded (VmHWM, in kB).
+        let status = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/status", encoding: .utf8)
+        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        #expect(peak > 0 && peak < 256 * 1024, "peak resident memory \(peak) kB")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func systemdHearsReadyStatusAndStopping() throws {
         let temporary = try TemporaryFolder()
         let folder = temporary.url
