@@ -295,25 +295,6 @@ struct WordBreakScanner {
                 rawPrevious = previous
                 continue
             }
-            if b < 0x80 && rawPrevious == previous {
-                // Adjacent ASCII characters whose pair the rules decide without context: one table lookup.
-                let current = UnicodeProperties.wordBreak(asciiValues[Int(b)])
-                let decision = wordBreakPairs[Int(previous.rawValue) &* 19 &+ Int(current.rawValue)]
-                if decision != 2 {
-                    if decision == 0 {
-                        sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)
-                        accumulated = .none
-                        segmentStart = p
-                    }
-                    accumulated.formUnion(asciiFlags[Int(b)])
-                    regionalCount = 0
-                    beforePrevious = previous
-                    previous = current
-                    rawPrevious = current
-                    p += 1
-                    continue
-                }
-            }
             (value, flags, length) = character(at: p)
             let current = UnicodeProperties.wordBreak(value)
             if rawPrevious == previous {
