@@ -60,32 +60,14 @@ public struct Pipeline: Sendable {
     /// - Returns: the records as JSON Lines (not compressed).
     /// - Throws: `InputError` if nothing in the file can be used.
     public mutating func process(_ bytes: UnsafeRawBufferPointer, sourceName: String) throws(InputError) -> ProcessedInput {
-        var source = SourceInfo(file: sourceName, sha256: SHA256.hex(bytes), inputBytes: bytes.count)
-        guard hasGzipMagic(bytes) else {
-            return try processDecoding(bytes, source: &source)
-        }
-        source.gzip = true
-        let inflated: [UInt8]
-        do throws(GzipError) {
-            inflated = try GzipDecoder.decompress(bytes, limits: configuration.limits.inflate)
-        } catch {
-            throw .gzip(error)
-        }
-        return try inflated.withUnsafeBytes { buffer in
-            Result { () throws(InputError) in try processDecoding(buffer, source: &source) }
-        }.get()
-    }
-
-    /// Transcodes UTF-16 input (announced by its byte-order mark) to UTF-8, then processes it.
-    private mutating func processDecoding(_ bytes: UnsafeRawBufferPointer, source: inout SourceInfo)
-        throws(InputError) -> ProcessedInput
-    {
-        source.encoding = TextEncoding.detect(bytes)
-        guard source.encoding != .utf8 else { return try processDecompressed(bytes, source: source) }
-        let (utf8, _) = TextEncoding.transcodeUTF16(bytes, littleEndian: source.encoding == .utf16LE)
+        let decoded = try DecodedInput.decode(bytes, limits: configuration.limits.inflate)
+        var source = SourceInfo(file: sourceName, sha256: SHA256.hex(bytes))
+        source.gzip = decoded.gzip
+        source.encoding = decoded.encoding
+        guard let utf8 = decoded.bytes else { return try processDecompressed(bytes, source: source, inputBytes: bytes.count) }
         let captured = source
         return try utf8.withUnsafeBytes { buffer in
-            Result { () throws(InputError) in try processDecompressed(buffer, source: captured) }
+            Result { () throws(InputError) in try processDecompressed(buffer, source: captured, inputBytes: bytes.count) }
         }.get()
     }
 
@@ -96,7 +78,7 @@ public struct Pipeline: Sendable {
         }.get()
     }
 
-    private mutating func processDecompressed(_ bytes: UnsafeRawBufferPointer, source: SourceInfo)
+    private mutating func processDecompressed(_ bytes: UnsafeRawBufferPointer, source: SourceInfo, inputBytes: Int)
         throws(InputError) -> ProcessedInput
     {
         let contents = try reader.readDecompressed(bytes)
@@ -104,17 +86,14 @@ public struct Pipeline: Sendable {
         source.format = contents.format
         source.input = bytes
         var out = JSONWriter(capacity: bytes.count + bytes.count / 2 + 1024)
-        for article in contents.articles {
-            writeRecord(article, source: source, into: &out)
-            out.bytes.append(0x0A)
-        }
+        try writeRecords(contents.articles, source: source, into: &out)
         return ProcessedInput(
             jsonl: out.bytes,
             articles: contents.articles.count,
             format: contents.format,
             gzip: source.gzip,
             sha256: source.sha256,
-            inputBytes: source.inputBytes,
+            inputBytes: inputBytes,
             decompressedBytes: bytes.count,
             issues: contents.issues
         )
@@ -124,7 +103,6 @@ public struct Pipeline: Sendable {
     public struct SourceInfo {
         public var file: String
         public var sha256: String
-        public var inputBytes: Int
         public var gzip = false
         public var encoding = TextEncoding.utf8
         public var format = InputFormat.text
@@ -133,10 +111,9 @@ public struct Pipeline: Sendable {
         /// Where `input` starts in the whole decompressed input.
         public var baseOffset = 0
 
-        public init(file: String, sha256: String, inputBytes: Int) {
+        public init(file: String, sha256: String) {
             self.file = file
             self.sha256 = sha256
-            self.inputBytes = inputBytes
         }
     }
 

@@ -217,12 +217,11 @@ public struct DumpReader: Sendable {
                 }
                 let keptEnd = min(contentEnd, contentStart + limits.maxArticleBytes)
                 let content = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<keptEnd])
-                if var article = WARCReader.article(header, content: content, contentOffset: contentStart, index: articles.count, reader: self) {
+                let cut = keptEnd < contentEnd
+                if var article = WARCReader.article(header, content: content, contentOffset: contentStart, cut: cut, index: articles.count, reader: self) {
                     guard articles.count < limits.maxArticles else { throw .tooManyArticles(limit: limits.maxArticles) }
                     article.offset = contentStart
                     article.absoluteOffset = nil
-                    article.truncated = article.truncated || keptEnd < contentEnd
-                    article.repairedBytes = UTF8Bytes.invalidByteCount(content)
                     articles.append(article)
                 } else {
                     skipped[header.type.isEmpty ? "untyped" : header.type, default: 0] += 1

@@ -215,3 +215,32 @@ public enum TextEncoding: String, Sendable {
         return (out, invalid)
     }
 }
+
+/// An input with its container and encoding undone: gzip inflated, UTF-16 transcoded to UTF-8.
+public struct DecodedInput: Sendable {
+    public var gzip: Bool
+    public var encoding: TextEncoding
+    /// The UTF-8 bytes, or nil when they are the input itself (neither gzip nor UTF-16): no copy is made.
+    public var bytes: [UInt8]?
+
+    /// Undoes gzip (within `limits`) and UTF-16 (announced by its byte-order mark).
+    ///
+    /// - Throws: `InputError.gzip` for a corrupt, truncated or oversized gzip stream.
+    public static func decode(_ input: UnsafeRawBufferPointer, limits: InflateLimits) throws(InputError) -> DecodedInput {
+        var decoded = DecodedInput(gzip: hasGzipMagic(input), encoding: .utf8, bytes: nil)
+        if decoded.gzip {
+            do throws(GzipError) {
+                decoded.bytes = try GzipDecoder.decompress(input, limits: limits)
+            } catch {
+                throw .gzip(error)
+            }
+        }
+        let text = decoded.bytes.map { bytes in bytes.withUnsafeBytes { TextEncoding.detect($0) } } ?? TextEncoding.detect(input)
+        decoded.encoding = text
+        if text != .utf8 {
+            let transcode = { (raw: UnsafeRawBufferPointer) in TextEncoding.transcodeUTF16(raw, littleEndian: text == .utf16LE).0 }
+            decoded.bytes = decoded.bytes.map { $0.withUnsafeBytes(transcode) } ?? transcode(input)
+        }
+        return decoded
+    }
+}

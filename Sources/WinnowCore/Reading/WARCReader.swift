@@ -90,10 +90,12 @@ public enum WARCReader {
     /// - Parameters:
     ///   - content: the record's content (possibly cut at the article size limit).
     ///   - contentOffset: where the content starts in the whole decompressed input.
+    ///   - cut: whether `content` is only the first part of the record (the rest was beyond the size limit).
     public static func article(
         _ header: Header,
         content: UnsafeRawBufferPointer,
         contentOffset: Int,
+        cut: Bool,
         index: Int,
         reader: DumpReader
     ) -> RawArticle? {
@@ -106,13 +108,11 @@ public enum WARCReader {
             guard let body = httpHTMLBody(content) else { return nil }
             let html = UnsafeRawBufferPointer(rebasing: content[body...])
             let text = HTMLText.reduce(html)
-            var title = htmlTitle(html)
             article = text.withUnsafeBytes { reader.readPlainText($0, from: 0) }
-            if let found = title, !found.isEmpty {
+            if let title = htmlTitle(html), !title.isEmpty {
                 // The <title> is the title; the text then starts at the top.
                 article.body = text
-                title = found
-                article.title = Array(found.utf8)
+                article.title = Array(title.utf8)
             }
             article.bodyOffset = nil
         default:
@@ -122,6 +122,8 @@ public enum WARCReader {
         article.offset = 0
         article.length = content.count
         article.absoluteOffset = contentOffset
+        article.truncated = article.truncated || cut
+        article.repairedBytes = UTF8Bytes.invalidByteCount(content)
         var fields: [(key: String, value: String)] = []
         if let uri = header.targetURI { fields.append(("url", uri)) }
         if let date = header.date { fields.append(("date", date)) }

@@ -41,6 +41,19 @@ public struct StreamOutcome: Sendable {
     /// The first `StreamingPipeline.maxReportedIssues` skipped parts, with absolute offsets.
     public var issues: [ReadIssue] = []
     public var issueCount = 0
+
+    /// Counts a skipped part and keeps it if fewer than `maxReportedIssues` are kept.
+    mutating func report(_ issue: ReadIssue) {
+        issueCount += 1
+        if issues.count < StreamingPipeline.maxReportedIssues { issues.append(issue) }
+    }
+
+    /// Throws when the input gave no article: nothing parsable (with the first problem), or empty.
+    func requireArticles() throws(InputError) {
+        guard articles == 0 else { return }
+        if let first = issues.first { throw .nothingParsable(issues: issueCount, firstIssue: first.description) }
+        throw .empty
+    }
 }
 
 /// Runs the pipeline over an input of any size in bounded memory.
@@ -116,14 +129,14 @@ public struct StreamingPipeline: Sendable {
         }
         outcome.format = reader.pending.withUnsafeBytes { dump.detectFormat($0, firstText: firstText) }
 
-        var base = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
+        let template = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
         switch outcome.format {
         case .text:
-            try streamPlainText(&reader, dump: dump, start: start, template: &base, deadline: deadline, outcome: &outcome, write: write)
+            try streamPlainText(&reader, dump: dump, start: start, template: template, deadline: deadline, outcome: &outcome, write: write)
         case .jsonl:
-            try streamJSONLines(&reader, dump: dump, start: start, template: base, deadline: deadline, outcome: &outcome, write: write)
+            try streamJSONLines(&reader, dump: dump, start: start, template: template, deadline: deadline, outcome: &outcome, write: write)
         case .warc:
-            try streamWARC(&reader, dump: dump, start: firstText, template: base, deadline: deadline, outcome: &outcome, write: write)
+            try streamWARC(&reader, dump: dump, start: firstText, template: template, deadline: deadline, outcome: &outcome, write: write)
         }
         outcome.inputBytes = reader.inputBytes
         outcome.decompressedBytes = reader.decompressedBytes
@@ -137,8 +150,8 @@ public struct StreamingPipeline: Sendable {
         var encoding: TextEncoding
         var format: InputFormat
 
-        func info(input: UnsafeRawBufferPointer, baseOffset: Int, inputBytes: Int) -> Pipeline.SourceInfo {
-            var info = Pipeline.SourceInfo(file: file, sha256: sha256, inputBytes: inputBytes)
+        func info(input: UnsafeRawBufferPointer, baseOffset: Int) -> Pipeline.SourceInfo {
+            var info = Pipeline.SourceInfo(file: file, sha256: sha256)
             info.gzip = gzip
             info.encoding = encoding
             info.format = format
@@ -153,7 +166,7 @@ public struct StreamingPipeline: Sendable {
         _ reader: inout DecodedReader<Source>,
         dump: DumpReader,
         start: Int,
-        template: inout SourceTemplate,
+        template: SourceTemplate,
         deadline: Deadline?,
         outcome: inout StreamOutcome,
         write: ([UInt8]) throws -> Void
@@ -173,14 +186,7 @@ public struct StreamingPipeline: Sendable {
             while let last = article.body.last, last & 0xC0 == 0x80 || last >= 0xC0 { article.body.removeLast() }
         }
         var pipeline = Pipeline(configuration: configuration)
-        var out = JSONWriter(capacity: kept.count + 4096)
-        let inputBytes = reader.inputBytes
-        try kept.withUnsafeBytes { buffer in
-            try Result { () throws(InputError) in
-                try pipeline.writeRecords([article], source: template.info(input: buffer, baseOffset: 0, inputBytes: inputBytes), deadline: deadline, into: &out)
-            }.get()
-        }
-        let member = compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes
+        let member = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
         try write(member)
         outcome.articles = 1
         outcome.chunks = 1
@@ -212,11 +218,10 @@ public struct StreamingPipeline: Sendable {
         var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
 
         func report(_ issues: [ReadIssue], base: Int) {
-            outcome.issueCount += issues.count
-            for issue in issues where outcome.issues.count < Self.maxReportedIssues {
+            for issue in issues {
                 var absolute = issue
                 absolute.offset += base
-                outcome.issues.append(absolute)
+                outcome.report(absolute)
             }
         }
 
@@ -263,19 +268,16 @@ public struct StreamingPipeline: Sendable {
                 lineNumber += lines
                 indexBase += articles.count
                 if !articles.isEmpty {
-                    try batcher.add(Chunk(bytes: chunk, base: base, articles: articles), inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+                    try batcher.add(Chunk(bytes: chunk, base: base, articles: articles), outcome: &outcome, write: write)
                 }
                 reader.pending.removeFirst(cut)
                 base += cut
             }
             if reader.atEnd && reader.pending.isEmpty { break }
         }
-        try batcher.flush(inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+        try batcher.flush(outcome: &outcome, write: write)
         outcome.articles = indexBase
-        if indexBase == 0 {
-            if let first = outcome.issues.first { throw InputError.nothingParsable(issues: outcome.issueCount, firstIssue: first.description) }
-            throw InputError.empty
-        }
+        try outcome.requireArticles()
     }
 
     /// Web archive records, one article per `conversion` or `response` record, gathered into chunks of about
@@ -298,8 +300,7 @@ public struct StreamingPipeline: Sendable {
         var articles: [RawArticle] = []
         var chunkBase = base
         func report(_ reason: String, at offset: Int) {
-            outcome.issueCount += 1
-            if outcome.issues.count < Self.maxReportedIssues { outcome.issues.append(ReadIssue(line: nil, offset: offset, reason: reason)) }
+            outcome.report(ReadIssue(line: nil, offset: offset, reason: reason))
         }
         func consume(_ count: Int) {
             reader.pending.removeFirst(count)
@@ -334,20 +335,14 @@ public struct StreamingPipeline: Sendable {
                 let content = Array(reader.pending[contentStart..<(contentStart + available)])
                 let contentOffset = base + contentStart
                 consume(min(reader.pending.count, contentStart + available))
-                // The rest of a record beyond the article limit is skipped without being held.
-                var missing = length - available
-                if missing > 0 {
-                    let skipped = try reader.skip(missing)
+                // The rest of a record beyond the article limit is skipped without being held (and flagged below).
+                if length > available {
+                    let skipped = try reader.skip(length - available)
                     base += skipped
-                    missing -= skipped
-                    if available == kept && missing == 0 {
-                        // Cut at the limit: flagged below.
-                    } else if missing > 0 {
-                        report("the input ends inside a record's content", at: contentOffset)
-                    }
+                    if available + skipped < length { report("the input ends inside a record's content", at: contentOffset) }
                 }
                 let made = content.withUnsafeBytes { bytes in
-                    WARCReader.article(header, content: bytes, contentOffset: contentOffset, index: outcome.articles, reader: dump)
+                    WARCReader.article(header, content: bytes, contentOffset: contentOffset, cut: available < length, index: outcome.articles, reader: dump)
                 }
                 guard var article = made else {
                     outcome.skippedRecords[header.type.isEmpty ? "untyped" : header.type, default: 0] += 1
@@ -355,13 +350,11 @@ public struct StreamingPipeline: Sendable {
                 }
                 guard outcome.articles < limits.maxArticles else { throw InputError.tooManyArticles(limit: limits.maxArticles) }
                 article.offset = chunk.count
-                article.truncated = article.truncated || available < length
-                article.repairedBytes = content.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) }
                 chunk.append(contentsOf: content)
                 articles.append(article)
                 outcome.articles += 1
                 if chunk.count >= chunkBytes {
-                    try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+                    try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), outcome: &outcome, write: write)
                     chunk = []
                     articles = []
                     chunkBase = base
@@ -369,13 +362,10 @@ public struct StreamingPipeline: Sendable {
             }
         }
         if !articles.isEmpty {
-            try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), inputBytes: reader.inputBytes, outcome: &outcome, write: write)
+            try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), outcome: &outcome, write: write)
         }
-        try batcher.flush(inputBytes: reader.inputBytes, outcome: &outcome, write: write)
-        if outcome.articles == 0 {
-            if let first = outcome.issues.first { throw InputError.nothingParsable(issues: outcome.issueCount, firstIssue: first.description) }
-            throw InputError.empty
-        }
+        try batcher.flush(outcome: &outcome, write: write)
+        try outcome.requireArticles()
     }
 
     /// Collects chunks and encodes them `parallelism` at a time, writing the members in input order.
@@ -393,18 +383,18 @@ public struct StreamingPipeline: Sendable {
             pipelines = (0..<streaming.parallelism).map { _ in Pipeline(configuration: streaming.configuration) }
         }
 
-        mutating func add(_ chunk: Chunk, inputBytes: Int, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+        mutating func add(_ chunk: Chunk, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
             batch.append(chunk)
-            if batch.count >= streaming.parallelism { try flush(inputBytes: inputBytes, outcome: &outcome, write: write) }
+            if batch.count >= streaming.parallelism { try flush(outcome: &outcome, write: write) }
         }
 
-        mutating func flush(inputBytes: Int, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+        mutating func flush(outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
             guard !batch.isEmpty else { return }
             var members = [[UInt8]](repeating: [], count: batch.count)
             var failure: (any Error)? = nil
             let chunks = batch
             if chunks.count == 1 {
-                members[0] = try streaming.encode(chunks[0], pipeline: &pipelines[0], template: template, deadline: deadline, inputBytes: inputBytes)
+                members[0] = try streaming.encode(chunks[0], pipeline: &pipelines[0], template: template, deadline: deadline)
             } else {
                 let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
                 let shared = WorkerSlots(pipelines)
@@ -414,7 +404,7 @@ public struct StreamingPipeline: Sendable {
                 DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
                     var pipeline = shared[i]
                     do {
-                        results[i] = .success(try streaming.encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline, inputBytes: inputBytes))
+                        results[i] = .success(try streaming.encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline))
                     } catch {
                         results[i] = .failure(error)
                     }
@@ -438,11 +428,12 @@ public struct StreamingPipeline: Sendable {
         }
     }
 
-    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?, inputBytes: Int) throws -> [UInt8] {
+    /// The records of one chunk, as a gzip member (or plain JSON Lines when `compressOutput` is off).
+    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?) throws -> [UInt8] {
         var out = JSONWriter(capacity: chunk.bytes.count + chunk.bytes.count / 2 + 1024)
         try chunk.bytes.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in
-                try pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base, inputBytes: inputBytes), deadline: deadline, into: &out)
+                try pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base), deadline: deadline, into: &out)
             }.get()
         }
         return compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes

@@ -30,6 +30,16 @@ public enum ProcessingError: Error, CustomStringConvertible, Sendable {
         return false
     }
 
+    /// Classifies what the streaming pipeline (or its source or sink) threw.
+    init(_ error: any Error, path: String) {
+        switch error {
+        case let error as InputError: self = .input(error)
+        case let error as FileError: self = .file(error)
+        case let error as GzipError: self = .compression(error)
+        default: self = .file(FileError("process", path: path, code: EIO))
+        }
+    }
+
     /// A short stable name for metrics and reason files.
     public var kind: String {
         switch self {
@@ -112,14 +122,8 @@ public struct FileProcessor: Sendable {
         var reading = source
         do {
             return try streaming.run(&reading, sourceName: sourceName, sha256: sha256) { member in try write(member) }
-        } catch let error as InputError {
-            throw .input(error)
-        } catch let error as FileError {
-            throw .file(error)
-        } catch let error as GzipError {
-            throw .compression(error)
         } catch {
-            throw .file(FileError("process", path: source.path, code: EIO))
+            throw ProcessingError(error, path: source.path)
         }
     }
 
@@ -130,12 +134,8 @@ public struct FileProcessor: Sendable {
         do {
             let outcome = try streaming.run(&source, sourceName: sourceName, sha256: SHA256.hex(bytes)) { output.append(contentsOf: $0) }
             return (outcome, output)
-        } catch let error as InputError {
-            throw .input(error)
-        } catch let error as GzipError {
-            throw .compression(error)
         } catch {
-            throw .compression(.zlib(code: -1, message: "\(error)"))
+            throw ProcessingError(error, path: sourceName)
         }
     }
 }

@@ -215,6 +215,12 @@ public enum FileSystem {
         guard isFolder(path) else { throw FileError("mkdir", path: path, code: ENOTDIR) }
     }
 
+    /// The size of a file (following links), or nil if it cannot be read.
+    public static func size(of path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
     public static func isFolder(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

@@ -47,11 +47,6 @@ public final class Daemon: Sendable {
         var since: Double
     }
 
-    private struct Retry {
-        var delay: Double
-        var claimed: Bool
-    }
-
     private struct State {
         var configuration: DaemonConfiguration
         var ready: [Pending] = []
@@ -60,9 +55,11 @@ public final class Daemon: Sendable {
         var settling: [String: Settling] = [:]
         var inFlight: [String: Int] = [:]
         var bytesInFlight = 0
-        var retries: [String: Retry] = [:]
+        /// The last retry delay of each file waiting after a transient error.
+        var retryDelays: [String: Double] = [:]
         var ignored: Set<String> = []
         var idleProcessors: [FileProcessor] = []
+        /// Bumped by a configuration reload: processors built before it are not reused.
         var generation = 0
         var stopping = false
         var finished = false
@@ -381,7 +378,7 @@ public final class Daemon: Sendable {
 
     /// Starts as many queued files as the worker and memory limits allow.
     private func schedule() {
-        while let (item, processor, size) = nextJob() {
+        while let (item, processor, size, generation) = nextJob() {
             let configuration = self.configuration
             let work = workFolder + "/" + item.name
             if !item.claimed {
@@ -391,7 +388,7 @@ public final class Daemon: Sendable {
                     state.withLock { s in
                         s.inFlight[item.name] = nil
                         s.bytesInFlight -= size
-                        s.idleProcessors.append(processor)
+                        if generation == s.generation { s.idleProcessors.append(processor) }
                     }
                     if error.code != ENOENT { retryLater(item, error: error) }
                     continue
@@ -401,19 +398,19 @@ public final class Daemon: Sendable {
                 var processor = processor
                 let outcome = self.process(name: item.name, with: &processor)
                 let used = processor
-                self.queue.async { self.complete(item, outcome: outcome, size: size, processor: used) }
+                self.queue.async { self.complete(item, outcome: outcome, size: size, processor: used, generation: generation) }
             }
         }
+        let (depth, flight) = state.withLock { ($0.queueDepth, $0.inFlight.count) }
         metrics.update { m in
-            let (depth, flight) = state.withLock { ($0.queueDepth, $0.inFlight.count) }
             m.queueDepth = depth
             m.inFlight = flight
         }
     }
 
     /// Pops the next file that fits the limits, marks it in flight, and hands out a processor for it.
-    private func nextJob() -> (Pending, FileProcessor, Int)? {
-        state.withLock { s -> (Pending, FileProcessor, Int)? in
+    private func nextJob() -> (Pending, FileProcessor, Int, generation: Int)? {
+        state.withLock { s -> (Pending, FileProcessor, Int, generation: Int)? in
             guard !s.stopping, s.readyHead < s.ready.count, s.inFlight.count < s.configuration.workers else { return nil }
             let item = s.ready[s.readyHead]
             let folder = item.claimed ? s.configuration.spool.work(instance: s.configuration.instance) : s.configuration.spool.inbox
@@ -432,22 +429,22 @@ public final class Daemon: Sendable {
             let processor =
                 s.idleProcessors.popLast()
                 ?? FileProcessor(configuration: s.configuration.pipeline, level: s.configuration.level)
-            return (item, processor, size)
+            return (item, processor, size, s.generation)
         }
     }
 
-    private func complete(_ item: Pending, outcome: Outcome, size: Int, processor: FileProcessor) {
+    private func complete(_ item: Pending, outcome: Outcome, size: Int, processor: FileProcessor, generation: Int) {
         state.withLock { s in
             s.inFlight[item.name] = nil
             s.bytesInFlight -= size
-            if processor.level == s.configuration.level, s.idleProcessors.count < s.configuration.workers {
+            if generation == s.generation, s.idleProcessors.count < s.configuration.workers {
                 s.idleProcessors.append(processor)
             }
         }
         switch outcome {
         case .processed(let articles, let bytesIn, let bytesOut, let seconds):
             state.withLock { s in
-                s.retries[item.name] = nil
+                s.retryDelays[item.name] = nil
                 s.statusBytes += bytesIn
             }
             metrics.update { m in
@@ -458,10 +455,10 @@ public final class Daemon: Sendable {
             }
             metrics.observe(seconds: seconds)
         case .duplicate:
-            state.withLock { $0.retries[item.name] = nil }
+            state.withLock { $0.retryDelays[item.name] = nil }
             metrics.update { $0.filesDuplicate += 1 }
         case .quarantined(let kind):
-            state.withLock { $0.retries[item.name] = nil }
+            state.withLock { $0.retryDelays[item.name] = nil }
             metrics.update { $0.failures[kind, default: 0] += 1 }
         case .retry(let error):
             retryLater(Pending(name: item.name, claimed: true), error: error)
@@ -480,9 +477,9 @@ public final class Daemon: Sendable {
     /// each time after twice the delay, up to the configured maximum.
     private func retryLater(_ item: Pending, error: FileError) {
         let delay: Double = state.withLock { s in
-            let previous = s.retries[item.name]?.delay ?? 0
+            let previous = s.retryDelays[item.name] ?? 0
             let next = previous == 0 ? s.configuration.retryInitialSeconds : min(previous * 2, s.configuration.retryMaxSeconds)
-            s.retries[item.name] = Retry(delay: next, claimed: item.claimed)
+            s.retryDelays[item.name] = next
             return next
         }
         metrics.update { $0.retries += 1 }

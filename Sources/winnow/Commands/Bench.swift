@@ -66,7 +66,10 @@ struct Bench: ParsableCommand {
         var texts: [[UInt8]] = []
         var decoded: [[UInt8]] = []
         for file in files {
-            let plain = file.withUnsafeBytes { hasGzipMagic($0) } ? ((try? file.withUnsafeBytes { try GzipDecoder.decompress($0) }) ?? []) : file
+            let input = try? file.withUnsafeBytes { buffer in
+                try Result { () throws(InputError) in try DecodedInput.decode(buffer, limits: InflateLimits()) }.get()
+            }
+            let plain = input.map { $0.bytes ?? file } ?? []
             decoded.append(plain)
             guard let contents = try? plain.withUnsafeBytes({ try reader.readDecompressed($0) }) else { continue }
             for article in contents.articles { bodies.append((article.body, article.title)) }

@@ -29,14 +29,11 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let configuration = try pipelineOptions.makeConfiguration()
-        var bytes = try FileSystem.readFile(file)
-        if bytes.withUnsafeBytes({ hasGzipMagic($0) }) {
-            bytes = try bytes.withUnsafeBytes { try GzipDecoder.decompress($0, limits: configuration.limits.inflate) }
+        let stored = try FileSystem.readFile(file)
+        let decoded = try stored.withUnsafeBytes { buffer in
+            try Result { () throws(InputError) in try DecodedInput.decode(buffer, limits: configuration.limits.inflate) }.get()
         }
-        if bytes.withUnsafeBytes({ TextEncoding.detect($0) }) != .utf8 {
-            let little = bytes.first == 0xFF
-            bytes = bytes.withUnsafeBytes { TextEncoding.transcodeUTF16($0, littleEndian: little).0 }
-        }
+        let bytes = decoded.bytes ?? stored
         let reader = DumpReader(fields: configuration.fields, limits: configuration.limits)
         let contents = try bytes.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in try reader.readDecompressed(buffer) }.get()

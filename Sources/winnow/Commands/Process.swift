@@ -97,14 +97,15 @@ struct Process: ParsableCommand {
     /// processing, so what counts as repeated does not depend on the order files are processed in.
     static func lineMemory(_ jobs: [Job], threshold: Int) -> LineMemory {
         var memory = LineMemory(threshold: threshold)
+        let limit = 16 << 20
         for job in jobs {
-            guard var bytes = try? FileSystem.readFile(job.path), bytes.count <= 16 << 20 else { continue }
-            if bytes.withUnsafeBytes({ hasGzipMagic($0) }) {
-                guard let inflated = try? bytes.withUnsafeBytes({ try GzipDecoder.decompress($0, limits: InflateLimits(maxOutputBytes: 16 << 20)) }) else {
-                    continue
-                }
-                bytes = inflated
-            }
+            // Check the size before reading: a huge input is not loaded just to be skipped.
+            guard let size = FileSystem.size(of: job.path), size <= limit, let stored = try? FileSystem.readFile(job.path),
+                let decoded = try? stored.withUnsafeBytes({ buffer in
+                    try Result { () throws(InputError) in try DecodedInput.decode(buffer, limits: InflateLimits(maxOutputBytes: limit)) }.get()
+                })
+            else { continue }
+            let bytes = decoded.bytes ?? stored
             // JSON Lines bodies are already extracted text; only page text carries site chrome.
             guard let first = bytes.first(where: { !isWhitespaceByte($0) }), first != UInt8(ascii: "{") else { continue }
             bytes.withUnsafeBytes { memory.observe($0) }
