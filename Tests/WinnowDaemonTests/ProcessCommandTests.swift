@@ -37,6 +37,27 @@ import Testing
         #expect(!result.stdout.contains("\u{1B}["), "no colour when asked for none")
     }
 
+    @Test func watchTakesAnyConfigurationKeyAsAnOption() throws {
+        try withTemporaryFolder { folder in
+            let spool = folder.appendingPathComponent("spool")
+            let results = folder.appendingPathComponent("results")
+            // An unknown key or a bad value is refused before anything starts.
+            let bad = try runWinnow(["watch", "--spool", spool.path, "--set", "settle-seconds=soon"])
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("settle-seconds: 'soon' is not a number"))
+            let unknown = try runWinnow(["watch", "--spool", spool.path, "--set", "colour=blue"])
+            #expect(unknown.stderr.contains("unknown key 'colour'"))
+            // A folder set by option is the one the daemon uses.
+            let daemon = try RunningDaemon(spool: spool, arguments: ["--set", "out=\(results.path)"])
+            try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: spool.appendingPathComponent("inbox").path) })
+            try Data(contentsOf: seed).write(to: spool.appendingPathComponent("inbox/seed.txt"))
+            waitUntil("the output in the folder given by --set", timeout: 20) {
+                FileManager.default.fileExists(atPath: results.appendingPathComponent("seed.txt.jsonl.gz").path)
+            }
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     @Test func stdoutGivesPlainJSONLines() throws {
         let result = try runWinnow(["process", seed.path, "--stdout"])
         #expect(result.status == 0)

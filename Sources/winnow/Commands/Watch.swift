@@ -53,6 +53,9 @@ struct Watch: ParsableCommand {
     @Option(help: "Seconds between lease renewals (default 10).")
     var leaseRenewSeconds: Double?
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Any configuration key, as in the file (repeatable): --set out=/data/results --set max-bytes-in-flight=1073741824.", valueName: "key=value"))
+    var settings: [String] = []
+
     @OptionGroup var pipelineOptions: PipelineOptions
 
     /// Defaults, then the configuration file, then the options: run again on SIGHUP.
@@ -70,6 +73,16 @@ struct Watch: ParsableCommand {
         if let graceSeconds { try configuration.set("grace-seconds", "\(graceSeconds)") }
         if let leaseSeconds { try configuration.set("lease-seconds", "\(leaseSeconds)") }
         if let leaseRenewSeconds { try configuration.set("lease-renew-seconds", "\(leaseRenewSeconds)") }
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "=") else {
+                throw ValidationError("--set \(setting): expected key=value")
+            }
+            do {
+                try configuration.set(String(setting[..<equals]), String(setting[setting.index(after: equals)...]))
+            } catch let error as ConfigurationError {
+                throw ValidationError("--set \(setting): \(error.reason)")
+            }
+        }
         configuration.pipeline = try pipelineOptions.makeConfiguration(base: configuration.pipeline)
         return configuration
     }
