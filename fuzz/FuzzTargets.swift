@@ -1,20 +1,38 @@
 // Coverage-guided fuzz targets for WinnowCore, built by fuzz/run.sh with libFuzzer and AddressSanitizer.
-// The first byte of an input chooses the target; the rest is the data. Every target checks invariants and
-// traps (a finding) when one breaks.
+// The first byte of an input chooses the target; the rest is the data. WINNOW_FUZZ_TARGET=<name> pins one
+// target whatever the first byte is (fuzz/run.sh runs each target on its own that way). Every target checks
+// invariants and traps (a finding) when one breaks.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The targets, in selector order (first byte modulo their count).
+let targets: [(name: String, run: ([UInt8]) -> Void)] = [
+    ("pipeline", fuzzPipeline),
+    ("gzip", fuzzGzip),
+    ("jsonl", fuzzJSONLine),
+    ("cleaner", fuzzCleaner),
+    ("tokenizer", fuzzTokenizer),
+    ("sentences", fuzzSentences),
+    ("detect", fuzzDetect),
+    ("warc", fuzzWARC),
+]
+
+let pinnedTarget: Int? = {
+    guard let name = getenv("WINNOW_FUZZ_TARGET").map({ String(cString: $0) }), !name.isEmpty else { return nil }
+    guard let index = targets.firstIndex(where: { $0.name == name }) else {
+        fatalError("WINNOW_FUZZ_TARGET=\(name): not one of \(targets.map(\.name).joined(separator: ", "))")
+    }
+    return index
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     guard let start, count > 0 else { return 0 }
-    let selector = start.load(as: UInt8.self)
+    let selector = Int(start.load(as: UInt8.self))
     let data = Array(UnsafeRawBufferPointer(start: start + 1, count: count - 1))
-    switch selector % 6 {
-    case 0: fuzzPipeline(data)
-    case 1: fuzzGzip(data)
-    case 2: fuzzJSONLine(data)
-    case 3: fuzzCleaner(data)
-    case 4: fuzzTokenizer(data)
-    default: fuzzSentences(data)
-    }
+    targets[pinnedTarget ?? selector % targets.count].run(data)
     return 0
 }
 
@@ -97,6 +115,11 @@ func fuzzTokenizer(_ data: [UInt8]) {
                 check(token.offset >= end && token.length > 0 && token.end <= text.count, "token \(token) out of order or bounds")
                 end = token.end
             }
+            var full: [Token] = []
+            var slow = Tokenizer(mode: mode)
+            slow.usesASCIIFastPath = false
+            slow.tokenize(text, into: &full)
+            check(full == tokens, "the ASCII fast path and the full scanner disagree (\(mode))")
         }
         var covered = 0
         WordSegmenter().forEachSegment(text) { start, end, _ in
@@ -124,4 +147,33 @@ func fuzzSentences(_ data: [UInt8]) {
             end = range.upperBound
         }
     }
+}
+
+/// The format detector and readers on any bytes: an InputError, or articles whose spans lie inside the input
+/// in order, and issues whose offsets do too.
+func fuzzDetect(_ data: [UInt8]) {
+    var limits = ReaderLimits()
+    limits.maxArticleBytes = 4096
+    limits.maxLineBytes = 2048
+    let reader = DumpReader(limits: limits)
+    data.withUnsafeBytes { bytes in
+        guard let contents = try? reader.readDecompressed(bytes) else { return }
+        check(contents.decompressedBytes == bytes.count, "decompressed size \(contents.decompressedBytes) of \(bytes.count)")
+        var end = 0
+        for article in contents.articles {
+            let start = article.absoluteOffset ?? article.offset
+            check(start >= end && start + article.length <= bytes.count, "article span out of order or bounds")
+            check(article.body.count <= limits.maxArticleBytes + 4, "article body past the size limit")
+            if let bodyOffset = article.bodyOffset {
+                check(bodyOffset >= 0 && bodyOffset + article.body.count <= bytes.count, "body offset outside the input")
+            }
+            end = start + article.length
+        }
+    }
+}
+
+/// Web archive records: the data after a valid first header. Never a crash; articles inside the input.
+func fuzzWARC(_ data: [UInt8]) {
+    let header = Array("WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: \(min(data.count, 64))\r\n\r\n".utf8)
+    fuzzDetect(header + data)
 }

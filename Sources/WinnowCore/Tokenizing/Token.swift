@@ -49,17 +49,27 @@ public enum TokenKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// A token: a byte range of the input and a kind. No text is copied.
+///
+/// Sixteen bytes (the length is stored in 32 bits: a token is never longer than 4 GiB), so a batch of tokens
+/// copies and caches well.
 public struct Token: Sendable, Equatable {
     public var offset: Int
-    public var length: Int
+    @usableFromInline var storedLength: UInt32
     public var kind: TokenKind
 
+    @inlinable
     public init(offset: Int, length: Int, kind: TokenKind) {
         self.offset = offset
-        self.length = length
+        self.storedLength = UInt32(truncatingIfNeeded: length)
         self.kind = kind
     }
 
-    public var range: Range<Int> { offset..<(offset + length) }
-    public var end: Int { offset + length }
+    @inlinable
+    public var length: Int {
+        get { Int(storedLength) }
+        set { storedLength = UInt32(truncatingIfNeeded: newValue) }
+    }
+
+    @inlinable public var range: Range<Int> { offset..<(offset + length) }
+    @inlinable public var end: Int { offset + length }
 }

@@ -10,6 +10,9 @@ public struct Tokenizer: Sendable {
     }
 
     public var mode: Mode
+    /// Whether ASCII runs take the fast loop; off, the full UAX #29 scanner runs everywhere. The tokens are the
+    /// same either way (tests and the fuzzer compare them).
+    @_spi(Testing) public var usesASCIIFastPath = true
 
     public init(mode: Mode = .analysis) {
         self.mode = mode
@@ -17,31 +20,40 @@ public struct Tokenizer: Sendable {
 
     /// Appends the tokens of `text` to `tokens` (reuse the array between calls to avoid allocation).
     ///
+    /// ASCII runs take `ASCIITokenScanner`; around other characters the full UAX #29 scanner runs, from the
+    /// last white space before them to the first one after, so both give exactly the same tokens.
+    ///
     /// - Complexity: O(n) in the length of `text`.
     public func tokenize(_ text: UnsafeRawBufferPointer, into tokens: inout [Token]) {
+        guard let raw = text.baseAddress, text.count > 0 else { return }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
         let first = tokens.count
-        guard text.count > 0 else { return }
-        var needsMerge = false
+        var candidates: [Int] = []
         withUnsafeTemporaryAllocation(of: Token.self, capacity: 1024) { batch in
-            var sink = TokenSink(tokens: tokens, batch: batch, text: text, entities: mode == .analysis)
-            tokens = []  // the sink owns the array while it grows, so appends need no copy
-            WordSegmenter().segment(text, into: &sink)
-            sink.flush()
-            tokens = sink.tokens
-            needsMerge = sink.needsMerge
+            Tokenizer.kinds.withUnsafeBufferPointer { kinds in
+                ASCIIClass.table.withUnsafeBufferPointer { classes in
+                    WordBreakScanner.with(base: base, end: base + text.count) { scanner in
+                        var sink = TokenSink(tokens: tokens, batch: batch, text: text, entities: mode == .analysis, kinds: kinds)
+                        tokens = []  // the sink owns the array while it grows, so appends need no copy
+                        if usesASCIIFastPath {
+                            ASCIITokenScanner(scanner: scanner, classes: classes).run(&sink)
+                        } else {
+                            scanner.run(from: base, &sink)
+                        }
+                        sink.flush()
+                        tokens = sink.tokens
+                        candidates = sink.candidates
+                    }
+                }
+            }
         }
-        if needsMerge {
-            EntityMerger(text: text).merge(&tokens, from: first)
+        if !candidates.isEmpty {
+            EntityMerger(text: text).merge(&tokens, from: first, candidates: candidates)
         }
     }
 
     /// The kind for every combination of the six class flags, so classifying a segment is one load.
     static let kinds: [TokenKind] = (0..<64).map { bits in slowKind(SegmentFlags(rawValue: UInt16(bits))) }
-
-    @inline(__always)
-    static func kind(_ flags: SegmentFlags) -> TokenKind {
-        kinds[Int(flags.rawValue & 0x3F)]
-    }
 
     static func slowKind(_ flags: SegmentFlags) -> TokenKind {
         if flags.contains(.letter) { return flags.contains(.digit) ? .alphanumeric : .word }
@@ -53,41 +65,261 @@ public struct Tokenizer: Sendable {
     }
 }
 
+/// What UAX #29 needs to know about an ASCII byte, as bits (derived from the Unicode tables, not typed in).
+enum ASCIIClass {
+    /// Word_Break ALetter (A–Z, a–z).
+    static let letter: UInt8 = 1 << 0
+    /// Word_Break Numeric (0–9).
+    static let digit: UInt8 = 1 << 1
+    /// Word_Break ExtendNumLet ("_").
+    static let extendNumLet: UInt8 = 1 << 2
+    /// Letters, digits and "_": every pair of them joins (WB5, WB8–WB10, WB13a, WB13b).
+    static let word: UInt8 = letter | digit | extendNumLet
+    /// White space and line ends: never part of a token, never joined to what is not white space.
+    static let space: UInt8 = 1 << 3
+    /// MidLetter, MidNumLet or Single_Quote (":", ".", "'"): joins two letters (WB6, WB7).
+    static let midLetter: UInt8 = 1 << 4
+    /// MidNum, MidNumLet or Single_Quote (",", ";", ".", "'"): joins two digits (WB11, WB12).
+    static let midNum: UInt8 = 1 << 5
+
+    static let table: [UInt8] = (0..<128).map { byte in
+        let value = UnicodeProperties.table[byte]
+        var bits: UInt8 = 0
+        switch UnicodeProperties.wordBreak(value) {
+        case .aLetter: bits = letter
+        case .numeric: bits = digit
+        case .extendNumLet: bits = extendNumLet
+        case .midLetter: bits = midLetter
+        case .midNum: bits = midNum
+        case .midNumLet, .singleQuote: bits = midLetter | midNum
+        default: break
+        }
+        if !ASCIIInfo.flags[byte].contains(.nonSpace) { bits |= space }
+        return bits
+    }
+}
+
+/// Tokenizes ASCII text with a loop made for it, and hands every stretch with other characters to the full
+/// UAX #29 scanner.
+///
+/// Within ASCII, UAX #29 comes down to: letters, digits and "_" join each other; ":", ".", "'" join two
+/// letters and ",", ";", ".", "'" two digits; every other character is a segment of its own; white space is
+/// never a token. No ASCII character is Extend, Format or ZWJ, so a boundary between two ASCII characters
+/// is decided by them and their neighbours alone. Before each unit (a word, a run of spaces, one other
+/// character) ends, the byte after it must be ASCII too; if it is not, the scanner takes over from the unit's
+/// start (a boundary that needs no context) to the first ASCII white space followed by ASCII after it.
+struct ASCIITokenScanner {
+    let scanner: WordBreakScanner
+    let classes: UnsafeBufferPointer<UInt8>
+
+    func run(_ sink: inout TokenSink) {
+        let base = scanner.base
+        let end = scanner.end
+        var p = base
+        while p < end {
+            let b = p[0]
+            // Letters first, by arithmetic: most units are words, and a table load would lengthen the chain.
+            let c = isASCIILetter(b) ? ASCIIClass.letter : b < 0x80 ? classes[Int(b)] : 0
+            if b >= 0x80 {
+                p = slowPath(from: p, nonASCII: p, &sink)
+                continue
+            }
+            if c & ASCIIClass.word == 0 {
+                // White space or one punctuation or symbol character; what follows must not attach to it (WB4).
+                var q = p + 1
+                if b == 0x20 { while q < end && q[0] == 0x20 { q += 1 } }
+                if q < end && q[0] >= 0x80 {
+                    p = slowPath(from: p, nonASCII: q, &sink)
+                    continue
+                }
+                if c & ASCIIClass.space == 0 {
+                    sink.emit(start: p - base, end: q - base, flags: scanner.asciiFlags[Int(b)])
+                }
+                p = q
+                continue
+            }
+            // A word: letters, digits, "_", and the punctuation that joins them.
+            var q: UnsafePointer<UInt8>
+            var lettersOnly: Bool
+            if c == ASCIIClass.letter {
+                q = endOfASCIILetters(from: p + 1, end: end)
+                // The commonest shapes of text, in a tight loop: a word, then one space, or a comma or full
+                // stop and one space, then the next word. Their ends are certain and need no table.
+                while end - q >= 3 {
+                    let next = q[0]
+                    if next == 0x20 {
+                        guard isASCIILetter(q[1]) else { break }
+                        sink.appendWord(start: p - base, end: q - base)
+                        p = q + 1
+                    } else if (next == UInt8(ascii: ",") || next == UInt8(ascii: ".")) && q[1] == 0x20 && isASCIILetter(q[2]) {
+                        sink.emitLetters(start: p - base, end: q - base)
+                        sink.appendSingle(start: q - base, kind: .punctuation)
+                        p = q + 2
+                    } else {
+                        break
+                    }
+                    q = endOfASCIILetters(from: p + 1, end: end)
+                }
+                lettersOnly = true
+            } else {
+                q = p + 1
+                lettersOnly = false
+            }
+            var nonASCII: UnsafePointer<UInt8>? = nil
+            while q < end {
+                let n = q[0]
+                if n == 0x20 { break }  // the commonest end of a word
+                if n >= 0x80 {
+                    nonASCII = q
+                    break
+                }
+                let nc = classes[Int(n)]
+                if nc & ASCIIClass.word != 0 {
+                    lettersOnly = false
+                    q += 1
+                    continue
+                }
+                guard nc & (ASCIIClass.midLetter | ASCIIClass.midNum) != 0, q + 1 < end else { break }
+                let after = q[1]
+                if after >= 0x80 {
+                    nonASCII = q + 1
+                    break
+                }
+                let joined = classes[Int(q[-1])] & classes[Int(after)]
+                guard (nc & ASCIIClass.midLetter != 0 && joined & ASCIIClass.letter != 0)
+                    || (nc & ASCIIClass.midNum != 0 && joined & ASCIIClass.digit != 0)
+                else { break }
+                lettersOnly = false
+                q += 2
+            }
+            if let nonASCII {
+                p = slowPath(from: p, nonASCII: nonASCII, &sink)
+                continue
+            }
+            if lettersOnly {
+                sink.emitLetters(start: p - base, end: q - base)
+            } else {
+                var flags = SegmentFlags.none
+                var r = p
+                while r < q {
+                    flags.formUnion(scanner.asciiFlags[Int(r[0])])
+                    r += 1
+                }
+                sink.emit(start: p - base, end: q - base, flags: flags)
+            }
+            p = q
+        }
+    }
+
+    /// Runs the full scanner from `start` (a boundary after an ASCII unit, or the start of the text) to the
+    /// first ASCII white space after `nonASCII` that an ASCII character other than white space follows: the
+    /// boundary there is certain and needs no context, so the fast loop can take over again.
+    private func slowPath(from start: UnsafePointer<UInt8>, nonASCII: UnsafePointer<UInt8>, _ sink: inout TokenSink) -> UnsafePointer<UInt8> {
+        let end = scanner.end
+        var u = nonASCII + 1
+        while u < end {
+            let b = u[0]
+            if b < 0x80 && classes[Int(b)] & ASCIIClass.space == 0 {
+                let before = u[-1]
+                if before < 0x80 && classes[Int(before)] & ASCIIClass.space != 0 { break }
+            }
+            u += 1
+        }
+        scanner.ending(at: u).run(from: start, &sink)
+        return u
+    }
+}
+
 /// Collects tokens in a fixed batch and appends them to the array a batch at a time. In analysis mode it
 /// also spots, while the bytes are hot, what the entity merger needs: tickers are marked on the spot, and the
-/// merge pass runs only if something could start a URL, an e-mail address, a hashtag or a mention.
+/// merge pass runs only from the first token that could start a URL, an e-mail address, a hashtag or a
+/// mention.
 struct TokenSink: WordSegmentSink {
     var tokens: [Token]
     let batch: UnsafeMutableBufferPointer<Token>
     let text: UnsafeRawBufferPointer
     let entities: Bool
+    let kinds: UnsafeBufferPointer<TokenKind>
+    let batchBase: UnsafeMutablePointer<Token>
+    let batchCapacity: Int
     var count = 0
-    var needsMerge = false
+    /// The indices (in `tokens`) of the tokens that could start an entity; allocated only when there is one.
+    var candidates: [Int] = []
 
+    init(tokens: [Token], batch: UnsafeMutableBufferPointer<Token>, text: UnsafeRawBufferPointer, entities: Bool, kinds: UnsafeBufferPointer<TokenKind>) {
+        self.tokens = tokens
+        self.batch = batch
+        self.text = text
+        self.entities = entities
+        self.kinds = kinds
+        self.batchBase = batch.baseAddress!
+        self.batchCapacity = batch.count
+    }
+
+    /// A segment from the full scanner: white space is dropped.
     @inline(__always)
     mutating func segment(start: Int, end: Int, flags: SegmentFlags) {
         guard flags.contains(.nonSpace) else { return }
-        if count == batch.count { flush() }
-        var kind = Tokenizer.kind(flags)
+        emit(start: start, end: end, flags: flags)
+    }
+
+    @inline(__always)
+    mutating func emit(start: Int, end: Int, flags: SegmentFlags) {
+        var kind = kinds[Int(flags.rawValue & 0x3F)]
         if entities {
             let first = text[start]
             if kind == .word {
                 let lower = first | 0x20
                 if (lower == UInt8(ascii: "h") || lower == UInt8(ascii: "f")) && end < text.count && text[end] == UInt8(ascii: ":") {
-                    needsMerge = true
-                } else if lower == UInt8(ascii: "w") && end - start > 4 && text[start + 3] == UInt8(ascii: ".") {
-                    needsMerge = true
+                    markCandidate()
+                } else if lower == UInt8(ascii: "w") && start + 4 < text.count && text[start + 3] == UInt8(ascii: ".") {
+                    markCandidate()
                 } else if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") && end - start >= 4
                     && EntityMerger.isTicker(text, start..<end)
                 {
                     kind = .ticker
                 }
             } else if kind == .punctuation && (first == UInt8(ascii: "@") || first == UInt8(ascii: "#")) {
-                needsMerge = true
+                markCandidate()
             }
         }
-        (batch.baseAddress! + count).initialize(to: Token(offset: start, length: end - start, kind: kind))
+        append(Token(offset: start, length: end - start, kind: kind))
+    }
+
+    /// A word of ASCII letters only (from the fast loop). It cannot be a ticker (no colon); it may start a URL
+    /// only if a colon follows ("http:") or it is three letters and a full stop follows ("www."). Both tests
+    /// are rarely true, so the branch predicts well, unlike a test of the first letter.
+    @inline(__always)
+    mutating func emitLetters(start: Int, end: Int) {
+        if entities && end < text.count {
+            let next = text[end]
+            if next == UInt8(ascii: ":") || (next == UInt8(ascii: ".") && end - start == 3) { markCandidate() }
+        }
+        append(Token(offset: start, length: end - start, kind: .word))
+    }
+
+    /// One ASCII punctuation or symbol character other than "@" and "#".
+    @inline(__always)
+    mutating func appendSingle(start: Int, kind: TokenKind) {
+        append(Token(offset: start, length: 1, kind: kind))
+    }
+
+    /// A word followed by a space: nothing to check.
+    @inline(__always)
+    mutating func appendWord(start: Int, end: Int) {
+        append(Token(offset: start, length: end - start, kind: .word))
+    }
+
+    @inline(__always)
+    private mutating func append(_ token: Token) {
+        if count == batchCapacity { flush() }
+        (batchBase + count).initialize(to: token)
         count += 1
+    }
+
+    @inline(__always)
+    private mutating func markCandidate() {
+        candidates.append(tokens.count + count)
     }
 
     mutating func flush() {
@@ -96,36 +328,41 @@ struct TokenSink: WordSegmentSink {
     }
 }
 
-/// Joins the tokens of URLs, e-mail addresses, hashtags, mentions and tickers, in place, in one pass.
+/// Joins the tokens of URLs, e-mail addresses, hashtags and mentions, in place, visiting only the tokens the
+/// sink marked as possible starts; the tokens between them move with one block copy each, and only once a
+/// merge has made room.
 struct EntityMerger {
     let text: UnsafeRawBufferPointer
 
-    func merge(_ tokens: inout [Token], from first: Int) {
-        let kept = tokens.withUnsafeMutableBufferPointer { buffer in merge(buffer, from: first) }
+    /// Merges at `candidates` (ascending indices into `tokens`); `first` is where this text's tokens begin
+    /// (an e-mail address's local part may reach back to it).
+    func merge(_ tokens: inout [Token], from first: Int, candidates: [Int]) {
+        let kept = tokens.withUnsafeMutableBufferPointer { buffer in merge(buffer, from: first, candidates: candidates) }
         tokens.removeSubrange(kept..<tokens.count)
     }
 
-    /// Merges in place; returns the new end. Cheap first-byte tests keep the common token to a few compares.
-    private func merge(_ tokens: UnsafeMutableBufferPointer<Token>, from first: Int) -> Int {
-        var write = first
-        var read = first
+    /// Merges in place; returns the new end.
+    private func merge(_ tokens: UnsafeMutableBufferPointer<Token>, from first: Int, candidates: [Int]) -> Int {
+        guard let start = candidates.first else { return tokens.count }
+        let base = tokens.baseAddress!
+        var write = start
+        var read = start
         let count = tokens.count
-        while read < count {
+        func moveUpTo(_ index: Int) {
+            if write != read { (base + write).update(from: base + read, count: index - read) }
+            write += index - read
+            read = index
+        }
+        for candidate in candidates where candidate >= read {
+            moveUpTo(candidate)
             let token = tokens[read]
             let byte = text[token.offset]
-            if token.kind == .word {
-                let lower = byte | 0x20
-                if lower == UInt8(ascii: "h") || lower == UInt8(ascii: "f") || lower == UInt8(ascii: "w"), let urlEnd = urlEnd(at: token) {
-                    var last = read
-                    while last + 1 < count && tokens[last + 1].offset < urlEnd { last += 1 }
-                    tokens[write] = Token(offset: token.offset, length: max(urlEnd, tokens[last].end) - token.offset, kind: .url)
-                    write += 1
-                    read = last + 1
-                    continue
-                }
-                tokens[write] = token
+            if token.kind == .word, let urlEnd = urlEnd(at: token) {
+                var last = read
+                while last + 1 < count && tokens[last + 1].offset < urlEnd { last += 1 }
+                tokens[write] = Token(offset: token.offset, length: max(urlEnd, tokens[last].end) - token.offset, kind: .url)
                 write += 1
-                read += 1
+                read = last + 1
                 continue
             }
             if token.kind == .punctuation && token.length == 1 && (byte == UInt8(ascii: "@") || byte == UInt8(ascii: "#")) && read + 1 < count {
@@ -148,10 +385,9 @@ struct EntityMerger {
                     continue
                 }
             }
-            tokens[write] = token
-            write += 1
-            read += 1
+            moveUpTo(read + 1)
         }
+        moveUpTo(count)
         return write
     }
 

@@ -6,17 +6,44 @@
 struct UnicodeProperties {
     @usableFromInline
     static let table: [UInt16] = {
-        var table = [UInt16](repeating: 0, count: 0x110000)
+        // Code points in no range have value 0 (Other, Other): a symbol segment.
+        let unlisted = segmentClass(WinnowCore.segmentFlags(0, scalar: 0x80)) << 13
+        var table = [UInt16](repeating: unlisted, count: 0x110000)
         table.withUnsafeMutableBufferPointer { t in
             for packed in unicodePropertyRanges {
                 let start = Int(packed & 0x1F_FFFF)
                 let end = Int((packed >> 21) & 0x1F_FFFF)
-                let value = UInt16(truncatingIfNeeded: packed >> 42)
+                var value = UInt16(truncatingIfNeeded: packed >> 42)
+                value |= segmentClass(WinnowCore.segmentFlags(value, scalar: 0x80)) << 13
                 for cp in start...end { t[cp] = value }
             }
         }
         return table
     }()
+
+    /// The segment flags of a code point in 3 bits (stored in bits 13–15 of the table), so the word
+    /// segmenter classifies a non-ASCII character with a shift instead of a chain of tests.
+    /// Order: none, mark, emoji, letter, ideograph, digit, punctuation, symbol.
+    static func segmentClass(_ flags: SegmentFlags) -> UInt16 {
+        switch flags {
+        case .markCharacter: return 1
+        case .emojiCharacter: return 2
+        case .letterCharacter: return 3
+        case .ideographCharacter: return 4
+        case .digitCharacter: return 5
+        case .punctuationCharacter: return 6
+        case .symbolCharacter: return 7
+        default: return 0
+        }
+    }
+
+    /// The segment flags stored in a table value (the inverse of `segmentClass`).
+    @inlinable @inline(__always)
+    static func segmentFlags(_ value: UInt16) -> SegmentFlags {
+        let c = UInt32(value >> 13)
+        let bit = (0x5412_0370 as UInt32 &>> (c &* 4)) & 0xF
+        return SegmentFlags(rawValue: c == 0 ? 0 : UInt16(truncatingIfNeeded: 0x40 | (1 as UInt32) &<< bit))
+    }
 
     @inlinable @inline(__always)
     static func wordBreak(_ value: UInt16) -> WordBreakProperty {
@@ -64,3 +91,23 @@ struct UnicodeProperties {
         return folding[scalar] ?? scalar
     }
 }
+
+extension WordSegmenter {
+    /// Code points whose segment flags stored in the table differ from the flags computed from their
+    /// properties (should be none), and ASCII bytes that the fast tokenizer's assumptions do not hold for.
+    @_spi(Testing) public static func tableInconsistencies() -> [UInt32] {
+        var wrong: [UInt32] = []
+        for scalar in UInt32(0x80)..<0x110000 {
+            let value = UnicodeProperties.table[Int(scalar)]
+            if UnicodeProperties.segmentFlags(value) != segmentFlags(value, scalar: scalar) { wrong.append(scalar) }
+        }
+        for byte in UInt32(0)..<0x80 {
+            switch UnicodeProperties.wordBreak(UnicodeProperties.table[Int(byte)]) {
+            case .extend, .format, .zwj, .regionalIndicator, .katakana, .hebrewLetter: wrong.append(byte)
+            default: break
+            }
+        }
+        return wrong
+    }
+}
+

@@ -146,15 +146,7 @@ public struct WordSegmenter: Sendable {
     public func segment<Sink: WordSegmentSink>(_ text: UnsafeRawBufferPointer, into sink: inout Sink) {
         guard let raw = text.baseAddress, text.count > 0 else { return }
         let base = raw.assumingMemoryBound(to: UInt8.self)
-        let end = base + text.count
-        UnicodeProperties.table.withUnsafeBufferPointer { table in
-            ASCIIInfo.values.withUnsafeBufferPointer { asciiValues in
-                ASCIIInfo.flags.withUnsafeBufferPointer { asciiFlags in
-                    let scanner = WordBreakScanner(base: base, end: end, table: table, asciiValues: asciiValues, asciiFlags: asciiFlags)
-                    scanner.run(&sink)
-                }
-            }
-        }
+        WordBreakScanner.with(base: base, end: base + text.count) { scanner in scanner.run(from: base, &sink) }
     }
 }
 
@@ -165,6 +157,22 @@ struct WordBreakScanner {
     @usableFromInline let table: UnsafeBufferPointer<UInt16>
     @usableFromInline let asciiValues: UnsafeBufferPointer<UInt16>
     @usableFromInline let asciiFlags: UnsafeBufferPointer<SegmentFlags>
+    @usableFromInline let pairs: UnsafeBufferPointer<UInt8>
+
+    /// Calls `body` with a scanner over `base..<end` whose tables are pinned, so the loop loads from them
+    /// directly instead of checking a global's initialisation at every use.
+    @inlinable
+    static func with<R>(base: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, _ body: (WordBreakScanner) -> R) -> R {
+        UnicodeProperties.table.withUnsafeBufferPointer { table in
+            ASCIIInfo.values.withUnsafeBufferPointer { asciiValues in
+                ASCIIInfo.flags.withUnsafeBufferPointer { asciiFlags in
+                    wordBreakPairs.withUnsafeBufferPointer { pairs in
+                        body(WordBreakScanner(base: base, end: end, table: table, asciiValues: asciiValues, asciiFlags: asciiFlags, pairs: pairs))
+                    }
+                }
+            }
+        }
+    }
 
     @inlinable
     init(
@@ -172,13 +180,21 @@ struct WordBreakScanner {
         end: UnsafePointer<UInt8>,
         table: UnsafeBufferPointer<UInt16>,
         asciiValues: UnsafeBufferPointer<UInt16>,
-        asciiFlags: UnsafeBufferPointer<SegmentFlags>
+        asciiFlags: UnsafeBufferPointer<SegmentFlags>,
+        pairs: UnsafeBufferPointer<UInt8>
     ) {
         self.base = base
         self.end = end
         self.table = table
         self.asciiValues = asciiValues
         self.asciiFlags = asciiFlags
+        self.pairs = pairs
+    }
+
+    /// The same scanner over another end (offsets stay relative to `base`).
+    @inlinable
+    func ending(at newEnd: UnsafePointer<UInt8>) -> WordBreakScanner {
+        WordBreakScanner(base: base, end: newEnd, table: table, asciiValues: asciiValues, asciiFlags: asciiFlags, pairs: pairs)
     }
 
     /// The property value, flags and byte length of the character at `p`.
@@ -187,9 +203,9 @@ struct WordBreakScanner {
         let b = p[0]
         if b < 0x80 { return (asciiValues[Int(b)], asciiFlags[Int(b)], 1) }
         let d = UTF8Bytes.decodeMultibyte(p, end)
-        guard d.valid else { return (UnicodeProperties.table[0xFFFD], .invalidCharacter, d.length) }
+        guard d.valid else { return (table[0xFFFD], .invalidCharacter, d.length) }
         let value = table[Int(d.scalar)]
-        return (value, segmentFlags(value, scalar: d.scalar), d.length)
+        return (value, UnicodeProperties.segmentFlags(value), d.length)
     }
 
     /// The Word_Break of the next character at or after `p` that rule WB4 does not ignore.
@@ -205,9 +221,11 @@ struct WordBreakScanner {
         return nil
     }
 
+    /// Segments `start..<end`. `start` must be a boundary that needs no context from before it (the start of
+    /// the text, or a position after ASCII white space; see `ASCIITokenScanner`).
     @inlinable
-    func run<Sink: WordSegmentSink>(_ sink: inout Sink) {
-        var p = base
+    func run<Sink: WordSegmentSink>(from start: UnsafePointer<UInt8>, _ sink: inout Sink) {
+        var p = start
         var (value, flags, length) = character(at: p)
         var rawPrevious = UnicodeProperties.wordBreak(value)
         var previous = rawPrevious
@@ -299,7 +317,7 @@ struct WordBreakScanner {
             let current = UnicodeProperties.wordBreak(value)
             if rawPrevious == previous {
                 // Most pairs need no context (see wordBreakPairs): Arabic letters, ideographs, punctuation.
-                let decision = wordBreakPairs[Int(previous.rawValue) &* 19 &+ Int(current.rawValue)]
+                let decision = pairs[Int(previous.rawValue) &* 19 &+ Int(current.rawValue)]
                 if decision != 2 {
                     if decision == 0 {
                         sink.segment(start: segmentStart - base, end: p - base, flags: accumulated)

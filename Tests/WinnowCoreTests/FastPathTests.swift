@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@_spi(Testing) import WinnowCore
+
+/// The ASCII fast loop and the table shortcuts must give exactly what the full UAX #29 scanner gives.
+@Suite struct FastPathTests {
+    func bothWays(_ bytes: [UInt8], mode: Tokenizer.Mode) -> (fast: [Token], full: [Token]) {
+        var fast: [Token] = []
+        var full: [Token] = []
+        var slow = Tokenizer(mode: mode)
+        slow.usesASCIIFastPath = false
+        bytes.withUnsafeBytes { text in
+            Tokenizer(mode: mode).tokenize(text, into: &fast)
+            slow.tokenize(text, into: &full)
+        }
+        return (fast, full)
+    }
+
+    @Test func tableFlagsMatchTheProperties() {
+        let wrong = WordSegmenter.tableInconsistencies()
+        #expect(wrong.isEmpty, "\(wrong.count) code points, from \(wrong.prefix(10))")
+    }
+
+    @Test(arguments: ["seed.txt", "arabic-8.jsonl", "ria-2.jsonl", "nepali-bom.txt", "nepali-invalid-utf8.txt", "bbc/business-001.txt"])
+    func realTextGivesTheSameTokensBothWays(_ name: String) throws {
+        let bytes = try fixture(name)
+        for mode in [Tokenizer.Mode.analysis, .uax29] {
+            let (fast, full) = bothWays(bytes, mode: mode)
+            #expect(fast.count > 10)
+            #expect(fast == full, "\(name), \(mode)")
+        }
+    }
+
+    /// Random mixtures of the pieces where the fast loop must hand over or decide joins: marks after spaces
+    /// and punctuation, letters after apostrophes, digits around separators, URLs, CR LF, invalid bytes.
+    @Test func randomMixturesGiveTheSameTokensBothWays() {
+        let textLike: [[UInt8]] = [" ", "news", "Word", ", ", ". ", "."].map { Array($0.utf8) }
+        let pieces: [[UInt8]] = [
+            "a", "Z", "word", "don", "'", "t", "9", "1", ",", ".", ", ", ". ", "www", ":", ";", "_", " ", "  ", "\t", "\r\n", "\n", "-",
+            "@", "#", "/", "http", "://", "www", "NASDAQ", "e", "\u{301}", "é", "’", "\u{200D}", "👍", "🇺🇸", "中文",
+            "ش", "\u{AD}", "\"", "(", ")", "$", "\u{0}", "\u{7F}",
+        ].map { Array($0.utf8) } + [[0xFF], [0xE2, 0x80], [0xC3]]
+        var generator = SplitMix64(seed: 29)
+        for round in 0..<3000 {
+            var bytes: [UInt8] = []
+            // Mostly short mixtures; every tenth a long one, mostly words and spaces like real text.
+            let count = round % 10 == 0 ? 300 : Int(generator.next() % 24)
+            for _ in 0..<count {
+                if round % 10 == 0 && generator.next() % 3 != 0 {
+                    bytes += textLike[Int(generator.next() % UInt64(textLike.count))]
+                } else {
+                    bytes += pieces[Int(generator.next() % UInt64(pieces.count))]
+                }
+            }
+            for mode in [Tokenizer.Mode.analysis, .uax29] {
+                let (fast, full) = bothWays(bytes, mode: mode)
+                if fast != full {
+                    Issue.record("\(bytes) \(mode): \(fast.count) fast, \(full.count) full tokens")
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// A small seeded generator, so a failure reproduces.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
