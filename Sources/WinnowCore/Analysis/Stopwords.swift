@@ -119,6 +119,98 @@ struct StopwordTable: Sendable {
     }
 }
 
+/// The stopwords of at most 16 bytes, each packed little-endian into two 64-bit words (zero-padded), in an
+/// open-addressing table. The cleaner looks up every word of every line: a lookup loads the word whole,
+/// folds ASCII case in the register and compares exactly, with no hash computed byte by byte.
+struct PackedStopwords: Sendable {
+    static let shared = PackedStopwords()
+
+    /// Pairs (low, high); (0, 0) marks an empty slot.
+    private let slots: [UInt64]
+    private let mask: Int
+    /// One bit per hash value (16,384 bits, 2 KiB, stays in the L1 cache): most words that are not
+    /// stopwords are turned away here without touching the 128 KiB table.
+    private let filter: [UInt64]
+
+    private init() {
+        var size = 1
+        while size < allStopwords.count * 4 { size <<= 1 }
+        var slots = [UInt64](repeating: 0, count: size * 2)
+        var filter = [UInt64](repeating: 0, count: 256)
+        for word in allStopwords where word.count <= 16 {
+            let (low, high) = word.withUnsafeBufferPointer { Self.pack($0.baseAddress!, count: $0.count, readable: $0.count) }
+            let f = Self.filterBit(low, high)
+            filter[f >> 6] |= 1 << UInt64(f & 63)
+            var i = Self.slot(low, high, mask: size - 1)
+            while slots[2 * i] != 0 && (slots[2 * i] != low || slots[2 * i + 1] != high) { i = (i + 1) & (size - 1) }
+            slots[2 * i] = low
+            slots[2 * i + 1] = high
+        }
+        self.slots = slots
+        self.filter = filter
+        mask = size - 1
+    }
+
+    @inline(__always)
+    private static func filterBit(_ low: UInt64, _ high: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93) >> 50)
+    }
+
+    @inline(__always)
+    private static func slot(_ low: UInt64, _ high: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: ((low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93) >> 40) & mask
+    }
+
+    /// Whether the `count` bytes at `p` (at most 16), with ASCII case folded, are a stopword. `readable` is
+    /// how many bytes from `p` may be read (whole words are loaded when there are 16).
+    @inline(__always)
+    func contains(_ p: UnsafePointer<UInt8>, count: Int, readable: Int) -> Bool {
+        let (low, high) = Self.pack(p, count: count, readable: readable)
+        let f = Self.filterBit(low, high)
+        guard filter.withUnsafeBufferPointer({ $0[f >> 6] & (1 << UInt64(f & 63)) != 0 }) else { return false }
+        return slots.withUnsafeBufferPointer { slots in
+            var i = Self.slot(low, high, mask: mask)
+            while true {
+                let a = slots[2 &* i]
+                if a == low && slots[2 &* i &+ 1] == high { return true }
+                if a == 0 { return false }
+                i = (i &+ 1) & mask
+            }
+        }
+    }
+
+    /// The first `count` bytes (1 to 16) at `p` as two little-endian words, zero-padded, ASCII A–Z folded.
+    @inline(__always)
+    static func pack(_ p: UnsafePointer<UInt8>, count: Int, readable: Int) -> (UInt64, UInt64) {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        if readable >= 16 {
+            low = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+            high = UnsafeRawPointer(p).loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        } else {
+            for k in 0..<min(count, 8) { low |= UInt64(p[k]) << (8 * UInt64(k)) }
+            if count > 8 { for k in 8..<count { high |= UInt64(p[k]) << (8 * UInt64(k - 8)) } }
+        }
+        if count < 8 {
+            low &= (1 << (8 * UInt64(count))) &- 1
+            high = 0
+        } else if count < 16 {
+            high &= (1 << (8 * UInt64(count - 8))) &- 1
+        }
+        return (foldASCII(low), foldASCII(high))
+    }
+
+    /// Adds 0x20 to each byte of `w` that is an ASCII capital letter.
+    @inline(__always)
+    static func foldASCII(_ w: UInt64) -> UInt64 {
+        let heptets = w & 0x7F7F_7F7F_7F7F_7F7F
+        let atLeastA = heptets &+ 0x3F3F_3F3F_3F3F_3F3F
+        let pastZ = heptets &+ 0x2525_2525_2525_2525
+        let capitals = atLeastA & ~pastZ & ~w & 0x8080_8080_8080_8080
+        return w | (capitals >> 2)
+    }
+}
+
 /// The union of all stopword lists, case-folded.
 let allStopwords: Set<[UInt8]> = {
     var set = Set<[UInt8]>()

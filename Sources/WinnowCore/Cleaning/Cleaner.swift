@@ -88,7 +88,6 @@ public struct Cleaner: Sendable {
     ) -> CleanedArticle {
         var meta = meta
         var lines = Self.splitLines(body)
-        var lowered = [UInt8](repeating: 0, count: RuleSet.maxLineBytes)
         var footerMarkers: [Int: String] = [:]
         var features: [LineFeatures?] = Array(repeating: nil, count: lines.count)
 
@@ -100,14 +99,7 @@ public struct Cleaner: Sendable {
                 lines[i].rule = "title-repeat"
                 continue
             }
-            var matched: (rule: RuleSet.Rule, matchLength: Int)?
-            if let lead = rules.leadMatch(UnsafeRawBufferPointer(rebasing: body[range])) {
-                matched = (lead, 0)
-            } else if range.count <= RuleSet.maxLineBytes {
-                for k in 0..<range.count { lowered[k] = asciiLower(body[range.lowerBound + k]) }
-                matched = lowered.withUnsafeBufferPointer { rules.firstMatch(lowered: UnsafeBufferPointer(rebasing: $0[0..<range.count])) }
-            }
-            if let (rule, matchLength) = matched {
+            if let (rule, matchLength) = rules.firstMatch(UnsafeRawBufferPointer(rebasing: body[range])) {
                 switch rule.action {
                 case .drop:
                     lines[i].rule = rule.name
@@ -129,7 +121,7 @@ public struct Cleaner: Sendable {
                 lines[i].rule = "repeated-line"
                 continue
             }
-            features[i] = LineFeatures(UnsafeRawBufferPointer(rebasing: body[range]))
+            features[i] = LineFeatures(UnsafeRawBufferPointer(rebasing: body[range]), readable: body.count - range.lowerBound)
         }
 
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
@@ -268,7 +260,18 @@ public struct Cleaner: Sendable {
         var start = 0
         var i = 0
         let n = body.count
+        let base = body.baseAddress
         while i < n {
+            // Eight bytes at a time to the next byte that can start a line end (LF, CR, or E2 of U+2028/9).
+            if let base, n - i >= 8 {
+                let w = (base + i).loadUnaligned(as: UInt64.self)
+                let candidates = byteEqualBits(w, 0x0A) | byteEqualBits(w, 0x0D) | byteEqualBits(w, 0xE2)
+                if candidates == 0 {
+                    i += 8
+                    continue
+                }
+                i += candidates.trailingZeroBitCount >> 3
+            }
             let b = body[i]
             var breakLength = 0
             if b == 0x0A {

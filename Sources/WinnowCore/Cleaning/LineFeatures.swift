@@ -10,46 +10,93 @@ struct LineFeatures {
     var capitalised = 0
     var separators = 0
 
-    init(_ line: UnsafeRawBufferPointer) {
+    /// - Parameters:
+    ///   - line: the line's bytes.
+    ///   - readable: how many bytes from the line's start may be read (the buffer usually goes on past the
+    ///     line), so that words near the line's end are still read eight bytes at a time.
+    init(_ line: UnsafeRawBufferPointer, readable: Int? = nil) {
         guard let raw = line.baseAddress, line.count > 0 else { return }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let end = base + line.count
-        var p = base
-        var wordStart: UnsafePointer<UInt8>? = nil
-        let table = StopwordTable.shared
-        func finishWord(_ wordEnd: UnsafePointer<UInt8>) {
-            guard let s = wordStart else { return }
-            words += 1
-            let first = s[0]
-            if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") { capitalised += 1 }
-            let length = wordEnd - s
-            if length <= 12 {
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325
-                for k in 0..<length { h = (h ^ UInt64(asciiLower(s[k]))) &* 0x100_0000_01b3 }
-                if table.contains(hash: h | 1) { stopwords += 1 }
-            }
-            wordStart = nil
-        }
-        while p < end {
-            let b = p[0]
-            if b == 0x20 || b == 0x09 {
-                finishWord(p)
-                p += 1
-                continue
-            }
-            if b == UInt8(ascii: "|") || b == UInt8(ascii: ">") { separators += 1 }
-            if b >= 0xE3 && b <= 0xE9 {
-                // CJK ideographs and kana (U+3000–U+9FFF): one word each, as they are written without spaces.
-                finishWord(p)
+        let readableEnd = base + max(readable ?? line.count, line.count)
+        let stopwordTable = PackedStopwords.shared
+        Self.byteClasses.withUnsafeBufferPointer { classes in
+            var p = base
+            while p < end {
+                let c = classes[Int(p[0])]
+                if c == Self.space {
+                    p += 1
+                    continue
+                }
+                if c == Self.ideograph {
+                    // CJK ideographs and kana (U+3000–U+9FFF): one word each, as they are written without spaces.
+                    words += 1
+                    p += min(3, end - p)
+                    continue
+                }
+                // A word: up to the next space or ideograph. Eight bytes at a time while they are ASCII other
+                // than "|" and ">": one test finds the end of most words.
+                let start = p
+                while readableEnd - p >= 8 {
+                    let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+                    var stop = byteEqualBits(w, 0x20) | byteEqualBits(w, 0x09) | byteEqualBits(w, 0x7C)
+                        | byteEqualBits(w, 0x3E) | Self.ideographLeadBits(w)
+                    let left = end - p
+                    if left < 8 {
+                        // The bytes past the line's end stop the word too.
+                        stop |= 0x8080_8080_8080_8080 & ~((1 << UInt64(8 * left)) &- 1)
+                    }
+                    if stop == 0 {
+                        p += 8
+                        continue
+                    }
+                    p += stop.trailingZeroBitCount >> 3
+                    break
+                }
+                while p < end {
+                    let k = classes[Int(p[0])]
+                    if k == Self.plain {
+                        p += 1
+                    } else if k == Self.separator {
+                        separators += 1
+                        p += 1
+                    } else {
+                        break
+                    }
+                }
                 words += 1
-                p += min(3, end - p)
-                continue
+                if start[0] &- UInt8(ascii: "A") < 26 { capitalised += 1 }
+                let length = p - start
+                if length <= 16 && stopwordTable.contains(start, count: length, readable: readableEnd - start) { stopwords += 1 }
             }
-            if wordStart == nil { wordStart = p }
-            p += 1
         }
-        finishWord(end)
         endsLikeSentence = Self.endsLikeSentence(line)
+    }
+
+    /// The high bit of each byte of `w` from E3 to E9 (the lead bytes of U+3000–U+9FFF).
+    @inline(__always)
+    static func ideographLeadBits(_ w: UInt64) -> UInt64 {
+        let highNibbleE = byteEqualBits(w & 0xF0F0_F0F0_F0F0_F0F0, 0xE0)
+        let low = w & 0x0F0F_0F0F_0F0F_0F0F
+        let atLeast3 = (low &+ 0x0D0D_0D0D_0D0D_0D0D) & 0x1010_1010_1010_1010
+        let atLeast10 = (low &+ 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010
+        return highNibbleE & ((atLeast3 & ~atLeast10) << 3)
+    }
+
+    private static let plain: UInt8 = 0
+    private static let space: UInt8 = 1
+    private static let separator: UInt8 = 2
+    private static let ideograph: UInt8 = 3
+
+    /// Space and tab end words; "|" and ">" are separators (of link lists and breadcrumbs); the lead bytes
+    /// E3–E9 start the CJK characters that count as words of their own.
+    private static let byteClasses: [UInt8] = (0..<256).map { b in
+        switch b {
+        case 0x20, 0x09: return space
+        case 0x7C, 0x3E: return separator
+        case 0xE3...0xE9: return ideograph
+        default: return plain
+        }
     }
 
     /// Long or sentence-like: what an article body is made of.

@@ -32,10 +32,17 @@ public struct RuleSet: Sendable {
     }
 
     public private(set) var rules: [Rule] = []
-    /// Indices of `line` and `prefix` rules by the first byte of their pattern.
-    private var byFirstByte: [[Int32]] = Array(repeating: [], count: 256)
+    /// Indices of `line`, `prefix` and `lead` rules by the first byte of their pattern, flattened: the
+    /// rules for byte b are `firstByteRules[firstByteStart[b]..<firstByteStart[b + 1]]`. Matching reads
+    /// patterns from `arena`, so it copies no rule (a copy retains the rule's name and pattern).
+    private var firstByteStart: [Int32] = Array(repeating: 0, count: 257)
+    private var firstByteRules: [Int32] = []
+    /// Every rule's pattern, one after the other; rule i's is `arena[patternStart[i]..<patternStart[i + 1]]`.
+    private var arena: [UInt8] = []
+    private var patternStart: [Int32] = [0]
     private var containsRules: [Int32] = []
-    private var leadRules: [Int32] = []
+    /// Each rule's kind of match, by index (kept beside `rules` so matching reads no rule).
+    private var matches: [Match] = []
 
     /// The longest line (in bytes) a rule is applied to.
     public static let maxLineBytes = 300
@@ -91,59 +98,83 @@ public struct RuleSet: Sendable {
             }
             let lowered = Array(pattern.utf8).map(asciiLower)
             rules.append(Rule(match: match, name: String(name), action: action, pattern: lowered))
-            let index = Int32(rules.count - 1)
-            if match == .contains {
-                containsRules.append(index)
-            } else if match == .lead {
-                leadRules.append(index)
-            } else {
-                byFirstByte[Int(lowered[0])].append(index)
-            }
+            arena += lowered
+            matches.append(match)
+            patternStart.append(Int32(arena.count))
+            if match == .contains { containsRules.append(Int32(rules.count - 1)) }
         }
+        // Rebuild the first-byte index (rules keep their order within a byte).
+        var buckets: [[Int32]] = Array(repeating: [], count: 256)
+        for (index, rule) in rules.enumerated() where rule.match != .contains {
+            buckets[Int(rule.pattern[0])].append(Int32(index))
+        }
+        firstByteRules = buckets.flatMap { $0 }
+        var start: Int32 = 0
+        for b in 0..<256 {
+            firstByteStart[b] = start
+            start += Int32(buckets[b].count)
+        }
+        firstByteStart[256] = start
     }
 
-    /// The first `lead` rule whose pattern starts `line` (trimmed, any length, compared ignoring ASCII case).
-    func leadMatch(_ line: UnsafeRawBufferPointer) -> Rule? {
-        for index in leadRules {
-            let rule = rules[Int(index)]
-            let p = rule.pattern
-            guard line.count >= p.count else { continue }
-            var equal = true
-            for k in 0..<p.count where asciiLower(line[k]) != p[k] {
-                equal = false
-                break
-            }
-            if equal { return rule }
-        }
-        return nil
-    }
-
-    /// The first rule that matches `line` (already trimmed and ASCII-lower-cased), with the length of the match.
-    func firstMatch(lowered line: UnsafeBufferPointer<UInt8>) -> (rule: Rule, matchLength: Int)? {
-        guard !line.isEmpty, line.count <= Self.maxLineBytes else { return nil }
-        for index in byFirstByte[Int(line[0])] {
-            let rule = rules[Int(index)]
-            let p = rule.pattern
-            switch rule.match {
-            case .line:
-                if p.count == line.count && p.elementsEqual(line) { return (rule, p.count) }
-            case .prefix:
-                guard line.count >= p.count, p.elementsEqual(line[0..<p.count]) else { continue }
-                // A pattern ending in a letter must end a word: "By" matches "By Ann", not "Bypass".
-                if isASCIIAlphanumeric(p[p.count - 1]), line.count > p.count, isASCIIAlphanumeric(line[p.count]) {
-                    continue
+    /// The first rule that matches `line` (trimmed; compared ignoring ASCII case), with the length of the
+    /// match. `lead` rules apply to lines of any length, the others to lines of at most `maxLineBytes`.
+    ///
+    /// Only the rules whose pattern starts with the line's first byte are tried, and a `line` rule only if
+    /// the lengths agree, so most lines cost a table lookup.
+    func firstMatch(_ line: UnsafeRawBufferPointer) -> (rule: Rule, matchLength: Int)? {
+        guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return nil }
+        let n = line.count
+        let first = Int(asciiLower(base[0]))
+        if firstByteStart[first] == firstByteStart[first + 1] && containsRules.isEmpty { return nil }
+        let found: (index: Int, matchLength: Int)? = arena.withUnsafeBufferPointer { arena in
+            patternStart.withUnsafeBufferPointer { patternStart in
+                firstByteRules.withUnsafeBufferPointer { candidates in
+                    @inline(__always) func equal(_ start: Int, _ count: Int) -> Bool {
+                        for k in 0..<count where asciiLower(base[k]) != arena[start + k] { return false }
+                        return true
+                    }
+                    // Lead rules come first: they claim long lines the others never see.
+                    for pass in 0..<2 {
+                        for c in Int(firstByteStart[first])..<Int(firstByteStart[first + 1]) {
+                            let index = Int(candidates[c])
+                            let match = matches[index]
+                            let start = Int(patternStart[index])
+                            let count = Int(patternStart[index + 1]) - start
+                            if pass == 0 {
+                                if match == .lead && n >= count && equal(start, count) { return (index, 0) }
+                                continue
+                            }
+                            guard n <= Self.maxLineBytes else { return nil }
+                            switch match {
+                            case .line:
+                                if count == n && equal(start, count) { return (index, count) }
+                            case .prefix:
+                                guard n >= count, equal(start, count) else { continue }
+                                // A pattern ending in a letter must end a word: "By" matches "By Ann", not "Bypass".
+                                if isASCIIAlphanumeric(arena[start + count - 1]), n > count, isASCIIAlphanumeric(base[count]) {
+                                    continue
+                                }
+                                return (index, count)
+                            case .contains, .lead:
+                                continue
+                            }
+                        }
+                    }
+                    return nil
                 }
-                return (rule, p.count)
-            case .contains, .lead:
-                continue
             }
         }
+        if let found { return (rules[found.index], found.matchLength) }
+        guard !containsRules.isEmpty, n <= Self.maxLineBytes else { return nil }
+        let lowered = (0..<n).map { asciiLower(base[$0]) }
         for index in containsRules {
             let rule = rules[Int(index)]
-            if contains(line, rule.pattern) { return (rule, 0) }
+            if lowered.withUnsafeBufferPointer({ contains($0, rule.pattern) }) { return (rule, 0) }
         }
         return nil
     }
+
 
     private func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count else { return false }
