@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -21,7 +22,11 @@ let package = Package(
         ),
         .target(
             name: "WinnowCore",
-            dependencies: ["CZlib"]
+            dependencies: [
+                "CZlib",
+                // SHA-256 for input hashes and record ids, with the CPU's SHA instructions (BoringSSL).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "WinnowDaemon",

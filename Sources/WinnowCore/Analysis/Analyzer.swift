@@ -50,8 +50,9 @@ public struct Analyzer: Sendable {
     public mutating func analyze(_ text: UnsafeRawBufferPointer) -> (TextStatistics, [TermFrequency]) {
         tokens.removeAll(keepingCapacity: true)
         sentences.removeAll(keepingCapacity: true)
-        counter.removeAll()
         tokenizer.tokenize(text, into: &tokens)
+        // Distinct words: at most the tokens, and in prose about a third of them.
+        counter.removeAll(expectedTerms: tokens.count / 2)
         sentenceSplitter.split(text, into: &sentences)
 
         var stats = TextStatistics()
@@ -65,7 +66,7 @@ public struct Analyzer: Sendable {
             case .word, .alphanumeric, .ideograph:
                 stats.words += 1
                 let word = UnsafeRawBufferPointer(rebasing: text[token.range])
-                wordCharacters += counter.add(word)
+                wordCharacters += counter.add(word, readable: text.count - token.offset)
             case .number:
                 stats.numbers += 1
             case .punctuation:
@@ -83,10 +84,16 @@ public struct Analyzer: Sendable {
     private func topTerms() -> [TermFrequency] {
         guard topTermCount > 0 else { return [] }
         var candidates: [TermCounter.Entry] = []
-        for entry in counter.entries where entry.count > 1 || counter.entries.count < 50 {
-            let term = counter.term(entry)
-            if term.count < 2 && term.first.map({ $0 < 0x80 }) ?? true { continue }
-            if StopwordTable.shared.contains(hash: StopwordTable.hash(term)) { continue }
+        let stopwords = PackedStopwords.shared
+        let everyTerm = counter.entries.count < 50
+        for entry in counter.entries where entry.count > 1 || everyTerm {
+            if entry.length < 2 && (entry.length == 0 || entry.low & 0x80 == 0) { continue }
+            if entry.length <= 16 {
+                // Short terms carry their folded bytes packed: no hashing byte by byte.
+                if stopwords.contains(low: entry.low, high: entry.high) { continue }
+            } else if StopwordTable.shared.contains(hash: StopwordTable.hash(counter.term(entry))) {
+                continue
+            }
             candidates.append(entry)
         }
         candidates.sort { a, b in

@@ -166,6 +166,12 @@ struct PackedStopwords: Sendable {
     @inline(__always)
     func contains(_ p: UnsafePointer<UInt8>, count: Int, readable: Int) -> Bool {
         let (low, high) = Self.pack(p, count: count, readable: readable)
+        return contains(low: low, high: high)
+    }
+
+    /// Whether the packed, folded bytes `low`, `high` (see `pack`) are a stopword.
+    @inline(__always)
+    func contains(low: UInt64, high: UInt64) -> Bool {
         let f = Self.filterBit(low, high)
         guard filter.withUnsafeBufferPointer({ $0[f >> 6] & (1 << UInt64(f & 63)) != 0 }) else { return false }
         return slots.withUnsafeBufferPointer { slots in

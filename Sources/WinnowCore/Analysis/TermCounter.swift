@@ -1,11 +1,18 @@
 /// Counts case-folded terms without allocating per token: folded bytes go to one arena, and an
 /// open-addressing table maps them to counts. Reuse one counter across articles with `removeAll()`.
+///
+/// Terms of up to 16 bytes (nearly all) are keyed by their folded bytes packed into two 64-bit words, so
+/// finding one is a multiply and a compare of two registers; longer terms by an FNV-1a hash and a byte
+/// comparison. A term's length decides its key, so the two kinds never meet.
 struct TermCounter {
     struct Entry {
         var offset: Int32
         var length: Int32
         var hash: UInt32
         var count: Int32
+        /// The folded bytes, packed (terms of at most 16 bytes); zero otherwise.
+        var low: UInt64
+        var high: UInt64
     }
 
     private(set) var arena: [UInt8] = []
@@ -19,13 +26,17 @@ struct TermCounter {
         scratch.reserveCapacity(64)
     }
 
-    mutating func removeAll() {
+    /// Empties the counter for a text with about `expectedTerms` distinct terms (at most), sizing the table
+    /// to them: a table sized for the largest article so far would be cleared, and probed, out of cache.
+    mutating func removeAll(expectedTerms: Int = 512) {
         arena.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
-        if slots.count > 1 << 16 {
-            slots = Array(repeating: -1, count: 1024)
+        var size = 256
+        while size < expectedTerms * 2 && size < 1 << 20 { size <<= 1 }
+        if slots.count == size {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
         } else {
-            for i in slots.indices { slots[i] = -1 }
+            slots = Array(repeating: -1, count: size)
         }
     }
 
@@ -33,35 +44,80 @@ struct TermCounter {
 
     /// Adds one occurrence of the case-folded form of `word`; returns the word's length in characters.
     ///
-    /// ASCII words (most of them) are folded and hashed in one pass without copying; others are folded into
-    /// a scratch buffer first.
+    /// - Parameter readable: how many bytes from the word's start may be read (the text goes on after it),
+    ///   so that short words load whole.
     @discardableResult
-    mutating func add(_ word: UnsafeRawBufferPointer) -> Int {
+    mutating func add(_ word: UnsafeRawBufferPointer, readable: Int = 0) -> Int {
         guard let raw = word.baseAddress, word.count > 0 else { return 0 }
         let base = raw.assumingMemoryBound(to: UInt8.self)
-        var ascii = true
-        var hash: UInt32 = 2_166_136_261
-        for k in 0..<word.count {
-            let b = base[k]
-            if b >= 0x80 {
-                ascii = false
-                break
+        let n = word.count
+        if n <= 16 {
+            let (low, high) = PackedStopwords.pack(base, count: n, readable: max(readable, n))
+            if (low | high) & 0x8080_8080_8080_8080 == 0 {
+                insertPacked(low, high, count: n)
+                return n
             }
-            hash = (hash ^ UInt32(asciiLower(b))) &* 16_777_619
-        }
-        if ascii {
-            insert(UnsafeBufferPointer(start: base, count: word.count), hash: hash, lowering: true)
-            return word.count
+        } else {
+            var ascii = true
+            var hash: UInt32 = 2_166_136_261
+            for k in 0..<n {
+                let b = base[k]
+                if b >= 0x80 {
+                    ascii = false
+                    break
+                }
+                hash = (hash ^ UInt32(asciiLower(b))) &* 16_777_619
+            }
+            if ascii {
+                insert(UnsafeBufferPointer(start: base, count: n), hash: hash, lowering: true)
+                return n
+            }
         }
         scratch.removeAll(keepingCapacity: true)
         CaseFolding.fold(word, into: &scratch)
-        hash = 2_166_136_261
-        for b in scratch { hash = (hash ^ UInt32(b)) &* 16_777_619 }
-        scratch.withUnsafeBufferPointer { insert($0, hash: hash, lowering: false) }
+        scratch.withUnsafeBufferPointer { folded in
+            if folded.count <= 16 {
+                let (low, high) = PackedStopwords.pack(folded.baseAddress!, count: folded.count, readable: folded.count)
+                insertPacked(low, high, count: folded.count)
+            } else {
+                var hash: UInt32 = 2_166_136_261
+                for b in folded { hash = (hash ^ UInt32(b)) &* 16_777_619 }
+                insert(folded, hash: hash, lowering: false)
+            }
+        }
         return UTF8Bytes.scalarCount(word)
     }
 
-    /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash`.
+    /// Counts the term whose folded bytes are `low`, `high` (packed; `count` bytes of them).
+    private mutating func insertPacked(_ low: UInt64, _ high: UInt64, count: Int) {
+        let hash = UInt32(truncatingIfNeeded: ((low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93) >> 32)
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries in
+                while true {
+                    let index = slots[slot]
+                    if index < 0 { return nil }
+                    let entry = entries[Int(index)]
+                    if entry.low == low && entry.high == high && Int(entry.length) == count { return index }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+        if let found {
+            entries[Int(found)].count += 1
+            return
+        }
+        slots[slot] = Int32(entries.count)
+        entries.append(Entry(offset: Int32(arena.count), length: Int32(count), hash: hash, count: 1, low: low, high: high))
+        let packed = (low.littleEndian, high.littleEndian)
+        withUnsafeBytes(of: packed) { bytes in
+            arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<count]).assumingMemoryBound(to: UInt8.self))
+        }
+        if entries.count * 2 > slots.count { grow() }
+    }
+
+    /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash` (terms over 16 bytes).
     private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32, lowering: Bool) {
         let mask = slots.count - 1
         var slot = Int(hash) & mask
@@ -71,7 +127,7 @@ struct TermCounter {
                     let index = slots[slot]
                     if index < 0 { return nil }
                     let entry = entries[Int(index)]
-                    if entry.hash == hash, Int(entry.length) == bytes.count {
+                    if entry.hash == hash, Int(entry.length) == bytes.count, entry.length > 16 {
                         let stored = arena.baseAddress! + Int(entry.offset)
                         var equal = true
                         for k in 0..<bytes.count where stored[k] != (lowering ? asciiLower(bytes[k]) : bytes[k]) {
@@ -89,7 +145,7 @@ struct TermCounter {
             return
         }
         slots[slot] = Int32(entries.count)
-        entries.append(Entry(offset: Int32(arena.count), length: Int32(bytes.count), hash: hash, count: 1))
+        entries.append(Entry(offset: Int32(arena.count), length: Int32(bytes.count), hash: hash, count: 1, low: 0, high: 0))
         if lowering {
             for b in bytes { arena.append(asciiLower(b)) }
         } else {

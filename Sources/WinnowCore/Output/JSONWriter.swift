@@ -70,6 +70,16 @@ public struct JSONWriter: Sendable {
             var p = base
             var run = p
             while p < end {
+                // Eight plain bytes at a time: ASCII, not a control character, quote or backslash.
+                if end - p >= 8 {
+                    let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
+                    let control = (w &- 0x2020_2020_2020_2020) & ~w
+                    let special = control | w | byteEqualBits(w, UInt8(ascii: "\"")) | byteEqualBits(w, UInt8(ascii: "\\"))
+                    if special & 0x8080_8080_8080_8080 == 0 {
+                        p += 8
+                        continue
+                    }
+                }
                 let b = p[0]
                 if b >= 0x20 && b < 0x80 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
                     p += 1

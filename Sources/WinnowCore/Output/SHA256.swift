@@ -1,7 +1,56 @@
+#if canImport(Crypto)
+import Crypto
+#endif
+
 /// SHA-256 (FIPS 180-4), used for input hashes and content-derived record ids.
 ///
 /// Self-contained so that the core needs no cryptography package: the hash identifies content, it
 /// protects no secret. Checked against the FIPS test vectors in the test suite.
+#if canImport(Crypto)
+/// SHA-256 (FIPS 180-4), used for input hashes and content-derived record ids.
+///
+/// Backed by swift-crypto (BoringSSL), which uses the CPU's SHA extensions where there are some: about
+/// 1.5 GB/s here, against 0.2 GB/s for the portable Swift code below (kept for builds without the package,
+/// such as the fuzzer's). Checked against the FIPS test vectors in the test suite.
+///
+/// `@unchecked Sendable`: swift-crypto's hasher is a value type (its BoringSSL context is copied on write)
+/// that this version does not mark Sendable.
+public struct SHA256: @unchecked Sendable {
+    private var hasher = Crypto.SHA256()
+
+    public init() {}
+
+    /// Feeds more bytes into the hash.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+    }
+
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        Array(bytes).withUnsafeBytes { update($0) }
+    }
+
+    /// Finishes the hash and returns the 32-byte digest.
+    public mutating func finalize() -> [UInt8] {
+        Array(hasher.finalize())
+    }
+
+    /// The hex digest of `bytes`.
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hexString(hasher.finalize())
+    }
+
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hexString(hasher.finalize())
+    }
+}
+#else
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -135,6 +184,8 @@ public struct SHA256: Sendable {
         }
     }
 }
+
+#endif
 
 extension UInt32 {
     @inline(__always)

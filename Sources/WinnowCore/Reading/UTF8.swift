@@ -136,6 +136,12 @@ public enum UTF8Bytes {
         var p = base
         var count = 0
         while p < end {
+            // Eight ASCII bytes at a time: eight scalars.
+            if end - p >= 8, UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                p += 8
+                count += 8
+                continue
+            }
             if p[0] < 0x80 {
                 p += 1
             } else {
