@@ -26,6 +26,9 @@ let defaultBoilerplateRules = """
     line      comments                footer        Show comments
     line      comments                footer        View comments
     line      comments                footer        Post a comment
+    line      comments                footer        Top Rated Comments
+    line      comments                footer        Top Comments
+    line      comments                footer        Reader Comments
     prefix    comments                footer        Comments (
     line      loading                 drop          Loading...
     line      loading                 drop          Loading…

@@ -124,6 +124,14 @@ public struct Cleaner: Sendable {
             features[i] = LineFeatures(UnsafeRawBufferPointer(rebasing: body[range]), readable: body.count - range.lowerBound)
         }
 
+        // 1b. Comment threads without a marker line: a count header ("34 responses to …") or commenters'
+        //     name lines ("thelastchargersfan says:"), twice or more, start the footer zone.
+        if let thread = Self.commentThreadStart(body, lines, isCandidate: { features[$0] != nil }) {
+            lines[thread].rule = "comments"
+            features[thread] = nil
+            footerMarkers[thread] = "comments"
+        }
+
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
         var candidates = lines.indices.filter { features[$0] != nil }
@@ -142,7 +150,11 @@ public struct Cleaner: Sendable {
         // Lines the rules removed still separate text: they count against a region that spans them.
         let ruleLines = lines.indices.filter { lines[$0].rule != nil && !footerMarkers.keys.contains($0) }
         let sequence = (candidates + ruleLines).sorted()
-        let sequenceRegion = Self.mainRegion(sequence.map { features[$0]?.score(stopwordLanguage: stopwordLanguage) ?? ruledLinePenalty })
+        let sequenceRegion = Self.mainRegion(sequence.map { i in
+            if let f = features[i] { return f.score(stopwordLanguage: stopwordLanguage) }
+            // The title repeated in the page, or a byline, marks where the article starts.
+            return lines[i].rule == "title-repeat" || lines[i].rule == "byline" ? titleAnchorScore : ruledLinePenalty
+        })
         let firstLine = sequence[sequenceRegion.lowerBound]
         let lastLine = sequence[sequenceRegion.upperBound - 1]
         let inRegion = candidates.indices.filter { candidates[$0] >= firstLine && candidates[$0] <= lastLine }
@@ -185,15 +197,190 @@ public struct Cleaner: Sendable {
             if isProse(k) { continue }
             let before = k > region.lowerBound && isProse(k - 1)
             let after = k + 1 < region.upperBound && isProse(k + 1)
-            if !(before && after) {
+            // A short sentence next to prose ("This game will help you!") is part of it too.
+            let shortSentence = (before || after) && f.endsLikeSentence && f.words >= 4
+            if !(before && after) && !shortSentence {
                 lines[i].rule = f.words <= 3 ? "menu" : (f.isSentenceLike ? "not-prose" : "short-line")
             }
+        }
+
+        // 4b. Inside the main text, a line that repeats an earlier kept line, or only its start ("Good morning!
+        //     This is the tech news you need to..."), is a teaser of the article itself.
+        dropRepeats(body, &lines)
+
+        // 5. A numbered list ("1) …", "2. …") that starts inside the main text or right after it belongs to
+        //    the article (top-ten lists, steps, product roundups), however short its items.
+        if !region.isEmpty {
+            keepNumberedList(body, &lines, after: candidates[region.lowerBound], until: candidates[region.upperBound - 1])
         }
         return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
     }
 
+    /// Removes kept lines that repeat an earlier kept line of at least 40 bytes: equal to it, or equal to
+    /// its first 40 bytes or more and cut short ("…", "..."). One hash per line, so linear in the lines.
+    private func dropRepeats(_ body: UnsafeRawBufferPointer, _ lines: inout [Line]) {
+        // FNV-1a, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
+        var whole = Set<UInt64>()
+        var starts = Set<UInt64>()
+        @inline(__always) func hash(_ range: Range<Int>) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in range { h = (h ^ UInt64(body[i])) &* 0x100_0000_01b3 }
+            return h
+        }
+        for i in lines.indices where lines[i].rule == nil && lines[i].range.count >= 40 {
+            let range = lines[i].range
+            let start = hash(range.lowerBound..<(range.lowerBound + 40))
+            let cutShort = Self.endsWithEllipsis(body, range)
+            if whole.contains(hash(range)) || (cutShort && starts.contains(start)) {
+                lines[i].rule = "repeat"
+                continue
+            }
+            whole.insert(hash(range))
+            starts.insert(start)
+        }
+    }
+
+    /// Whether the line ends in "..." or "…".
+    static func endsWithEllipsis(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        let n = range.upperBound
+        if range.count >= 3, body[n - 1] == UInt8(ascii: "."), body[n - 2] == UInt8(ascii: "."), body[n - 3] == UInt8(ascii: ".") { return true }
+        return range.count >= 3 && body[n - 3] == 0xE2 && body[n - 2] == 0x80 && body[n - 1] == 0xA6
+    }
+
+    /// Keeps the items of numbered lists that start between `first` and a few lines after `last` (line
+    /// indices): runs of three or more lines numbered 1, 2, 3… (an item may be skipped), with at most two
+    /// other lines between items (captions, prices: they stay removed). Lines a phrase rule removed stay
+    /// removed.
+    private func keepNumberedList(_ body: UnsafeRawBufferPointer, _ lines: inout [Line], after first: Int, until last: Int) {
+        var i = first
+        var nonEmptyAfterLast = 0
+        while i < lines.count {
+            if i > last {
+                if !lines[i].range.isEmpty { nonEmptyAfterLast += 1 }
+                if nonEmptyAfterLast > 3 { return }
+            }
+            guard Self.listNumber(body, lines[i].range) == 1 else {
+                i += 1
+                continue
+            }
+            // A run from 1: collect it, then keep it if it is long enough.
+            var items = [i]
+            var expected = 2
+            var j = i + 1
+            var between = 0
+            while j < lines.count {
+                if lines[j].range.isEmpty {
+                    j += 1
+                    continue
+                }
+                guard let n = Self.listNumber(body, lines[j].range) else {
+                    // A caption or a price between items; three in a row end the list.
+                    between += 1
+                    if between > 2 { break }
+                    j += 1
+                    continue
+                }
+                guard n == expected || n == expected + 1 else { break }
+                items.append(j)
+                expected = n + 1
+                between = 0
+                j += 1
+            }
+            if items.count >= 3 {
+                for k in items where lines[k].rule == "short-line" || lines[k].rule == "menu" || lines[k].rule == "outside-article" || lines[k].rule == "not-prose" {
+                    lines[k].rule = nil
+                }
+            }
+            i = j
+        }
+    }
+
+    /// The number that starts a list item ("1) Lego", "12. Step"), if the line starts with one.
+    static func listNumber(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        var i = range.lowerBound
+        var n = 0
+        while i < range.upperBound, i - range.lowerBound < 3, body[i] >= 0x30, body[i] <= 0x39 {
+            n = n * 10 + Int(body[i] - 0x30)
+            i += 1
+        }
+        guard i > range.lowerBound, i + 1 < range.upperBound else { return nil }
+        guard body[i] == UInt8(ascii: ")") || body[i] == UInt8(ascii: "."), body[i + 1] == 0x20 else { return nil }
+        return n
+    }
+
+    /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
+    /// ("34 responses to “…”", "12 Comments", "5 thoughts on …") or the first of two or more short lines that
+    /// end like a commenter's name line ("… says:", "… said:", "… wrote:").
+    static func commentThreadStart(_ body: UnsafeRawBufferPointer, _ lines: [Line], isCandidate: (Int) -> Bool) -> Int? {
+        var firstNameLine: Int?
+        var nameLines = 0
+        for (i, line) in lines.enumerated() where isCandidate(i) && line.range.count <= 80 {
+            let text = UnsafeRawBufferPointer(rebasing: body[line.range])
+            if Self.isCommentCountHeader(text) { return i }
+            if Self.endsLikeCommenterName(text) || Self.isCommentTime(text) {
+                if firstNameLine == nil { firstNameLine = i }
+                nameLines += 1
+            }
+        }
+        guard nameLines >= 2, let first = firstNameLine else { return nil }
+        // A time line's commenter name is the short line just before it.
+        if first > 0, isCandidate(first - 1), lines[first - 1].range.count <= 40,
+            Self.isCommentTime(UnsafeRawBufferPointer(rebasing: body[lines[first].range]))
+        {
+            return first - 1
+        }
+        return first
+    }
+
+    /// "2 days ago at 07:52 am", "November 19, 2019 at 6:34 am": a short line with " at ", then a time.
+    @_spi(Testing) public static func isCommentTime(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard line.count >= 10, line.count <= 40 else { return false }
+        let lower = line.map(asciiLower)
+        guard lower.suffix(3) == Array(" am".utf8)[...] || lower.suffix(3) == Array(" pm".utf8)[...] else { return false }
+        // h:mm or hh:mm before the am/pm, and " at " before that.
+        let beforeMeridiem = lower.dropLast(3)
+        guard let colon = beforeMeridiem.lastIndex(of: UInt8(ascii: ":")), beforeMeridiem.endIndex - colon == 3 else { return false }
+        let atWord = Array(" at ".utf8)
+        for start in 0..<max(0, colon - 3) where Array(lower[start..<(start + 4)]) == atWord { return true }
+        return false
+    }
+
+    /// "34 responses to", "12 Comments", "1 comment", "5 thoughts on", "3 replies": digits, a space, a word.
+    @_spi(Testing) public static func isCommentCountHeader(_ line: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        // "[ 167 comments ]", "(12 Comments)"
+        while i < line.count, line[i] == UInt8(ascii: "[") || line[i] == UInt8(ascii: "(") || line[i] == 0x20 { i += 1 }
+        let digits = i
+        while i < line.count, line[i] >= 0x30, line[i] <= 0x39 || line[i] == UInt8(ascii: ",") { i += 1 }
+        guard i > digits, i < line.count, line[i] == 0x20 else { return false }
+        let rest = line[(i + 1)...].prefix(12).map(asciiLower)
+        for word in ["responses", "response", "comments", "comment", "thoughts on", "replies", "reactions"] {
+            let w = Array(word.utf8)
+            if rest.count >= w.count && Array(rest[0..<w.count]) == w
+                && (rest.count == w.count || !isASCIIAlphanumeric(rest[w.count]))
+            {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// A short line ending in " says:", " said:" or " wrote:" (a commenter's name line).
+    @_spi(Testing) public static func endsLikeCommenterName(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard line.count >= 7, line.count <= 60 else { return false }
+        let tail = line.suffix(7).map(asciiLower)
+        for ending in [" says:", " said:", " wrote:"] {
+            let e = Array(ending.utf8)
+            if Array(tail.suffix(e.count)) == e { return true }
+        }
+        return false
+    }
+
     /// What a line removed by a phrase rule counts in the main-text search.
     var ruledLinePenalty: Double { -1.5 }
+
+    /// What the title, repeated in the page, counts in the main-text search: the article starts there.
+    var titleAnchorScore: Double { 4 }
 
     /// The indices of the contiguous run with the largest total score (Kadane), the earliest on ties.
     static func mainRegion(_ scores: [Double]) -> Range<Int> {

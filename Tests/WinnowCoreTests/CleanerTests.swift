@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@_spi(Testing) import WinnowCore
+
+/// The cleaner's rule families on real page excerpts (../shared/corpus/boilerplate/zyte): each test names the
+/// lines that must go, with the rule that removes them, and the article lines that must stay.
+@Suite struct CleanerTests {
+    /// Cleans a page whose first line is the title; returns the text and the removals with their lines.
+    func clean(_ name: String) throws -> (text: String, removed: [(rule: String, line: String)]) {
+        let bytes = try fixture(name)
+        let newline = try #require(bytes.firstIndex(of: 0x0A))
+        let title = Array(bytes[..<newline])
+        let body = Array(bytes[(newline + 1)...])
+        let cleaned = body.withUnsafeBytes { body in title.withUnsafeBytes { Cleaner().clean(body: body, title: $0) } }
+        let removed = cleaned.removed.map { removal in
+            (removal.rule, String(decoding: body[removal.bodyOffset..<(removal.bodyOffset + removal.length)], as: UTF8.self))
+        }
+        return (String(decoding: cleaned.text, as: UTF8.self), removed)
+    }
+
+    func rule(of prefix: String, in removed: [(rule: String, line: String)]) -> String? {
+        removed.first { $0.line.hasPrefix(prefix) }?.rule
+    }
+
+    @Test func aCommentThreadWithoutAMarkerLineEndsTheArticle() throws {
+        let (text, removed) = try clean("zyte/comments-pft.txt")
+        #expect(text.hasPrefix("Chargers coach Anthony Lynn recognizes"))
+        #expect(text.contains("would probably not make the playoffs even if they win out"))
+        // "34 responses to …" starts the thread; everything after it goes, however long the comments are.
+        #expect(rule(of: "34 responses to", in: removed) == "comments")
+        #expect(rule(of: "It’s a good thing we have no fans left", in: removed) == "after-comments")
+        #expect(!text.contains("dumpster fire"))
+        // The share bar is short lines and menus.
+        #expect(rule(of: "Share this:", in: removed) == "menu")
+        #expect(rule(of: "Click to share on Facebook", in: removed) == "short-line")
+    }
+
+    @Test func commentersNameAndTimeLinesAreRecognised() {
+        func check(_ line: String, _ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+            Array(line.utf8).withUnsafeBytes(body)
+        }
+        #expect(check("thelastchargersfan says:", Cleaner.endsLikeCommenterName))
+        #expect(check("November 19, 2019 at 6:34 am", Cleaner.isCommentTime))
+        #expect(check("2 days ago at 07:52 am", Cleaner.isCommentTime))
+        #expect(check("[ 167 comments ]", Cleaner.isCommentCountHeader))
+        #expect(check("5 thoughts on “Meal Prep”", Cleaner.isCommentCountHeader))
+        #expect(!check("12 commentators agreed that the plan would fail.", Cleaner.isCommentCountHeader))
+        #expect(!check("The minister says:", Cleaner.isCommentTime))
+    }
+
+    @Test func aNumberedListAfterTheProseStays() throws {
+        let (text, removed) = try clean("zyte/numbered-list-remember.txt")
+        #expect(text.hasPrefix("Il black Friday incombe su di noi"))
+        for item in ["1) Lego Star Wars 75188", "2) Polistil 960574 Pista Elettrica", "22) Hasbro Gaming"] {
+            #expect(text.contains(item), "list item \(item) was removed")
+        }
+        // What follows the list is not the article.
+        #expect(rule(of: "Amazon black Friday Natale regali", in: removed) != nil)
+    }
+
+    @Test func teasersRepeatingTheArticlesStartGo() throws {
+        let (text, removed) = try clean("zyte/repeats-bi.txt")
+        let opening = "Good morning! This is the tech news you need to know this Tuesday."
+        #expect(text.hasPrefix(opening))
+        #expect(text.components(separatedBy: "Good morning!").count == 2, "the opening appears once")
+        #expect(removed.contains { $0.rule == "repeat" && $0.line.hasPrefix("Good morning! This is the tech news you need to...") })
+        #expect(rule(of: "Impressum", in: removed) == "menu")
+    }
+
+    @Test func theTitleRepeatedInThePageIsNotInTheText() throws {
+        let (text, removed) = try clean("zyte/numbered-list-remember.txt")
+        #expect(rule(of: "Black Friday per nostalgici: le occasioni da non perdere", in: removed) == "title-repeat")
+        #expect(!text.contains("Black Friday per nostalgici: le occasioni"))
+    }
+}
