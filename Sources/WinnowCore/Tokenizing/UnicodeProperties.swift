@@ -7,14 +7,14 @@ struct UnicodeProperties {
     @usableFromInline
     static let table: [UInt16] = {
         // Code points in no range have value 0 (Other, Other): a symbol segment.
-        let unlisted = segmentClass(WinnowCore.segmentFlags(0, scalar: 0x80)) << 13
+        let unlisted = segmentClass(segmentFlags(0, scalar: 0x80)) << 13
         var table = [UInt16](repeating: unlisted, count: 0x110000)
         table.withUnsafeMutableBufferPointer { t in
             for packed in unicodePropertyRanges {
                 let start = Int(packed & 0x1F_FFFF)
                 let end = Int((packed >> 21) & 0x1F_FFFF)
                 var value = UInt16(truncatingIfNeeded: packed >> 42)
-                value |= segmentClass(WinnowCore.segmentFlags(value, scalar: 0x80)) << 13
+                value |= segmentClass(segmentFlags(value, scalar: 0x80)) << 13
                 for cp in start...end { t[cp] = value }
             }
         }
@@ -39,7 +39,7 @@ struct UnicodeProperties {
 
     /// The segment flags stored in a table value (the inverse of `segmentClass`).
     @inlinable @inline(__always)
-    static func segmentFlags(_ value: UInt16) -> SegmentFlags {
+    static func storedSegmentFlags(_ value: UInt16) -> SegmentFlags {
         let c = UInt32(value >> 13)
         let bit = (0x5412_0370 as UInt32 &>> (c &* 4)) & 0xF
         return SegmentFlags(rawValue: c == 0 ? 0 : UInt16(truncatingIfNeeded: 0x40 | (1 as UInt32) &<< bit))
@@ -99,7 +99,7 @@ extension WordSegmenter {
         var wrong: [UInt32] = []
         for scalar in UInt32(0x80)..<0x110000 {
             let value = UnicodeProperties.table[Int(scalar)]
-            if UnicodeProperties.segmentFlags(value) != segmentFlags(value, scalar: scalar) { wrong.append(scalar) }
+            if UnicodeProperties.storedSegmentFlags(value) != segmentFlags(value, scalar: scalar) { wrong.append(scalar) }
         }
         for byte in UInt32(0)..<0x80 {
             switch UnicodeProperties.wordBreak(UnicodeProperties.table[Int(byte)]) {

@@ -205,7 +205,7 @@ struct WordBreakScanner {
         let d = UTF8Bytes.decodeMultibyte(p, end)
         guard d.valid else { return (table[0xFFFD], .invalidCharacter, d.length) }
         let value = table[Int(d.scalar)]
-        return (value, UnicodeProperties.segmentFlags(value), d.length)
+        return (value, UnicodeProperties.storedSegmentFlags(value), d.length)
     }
 
     /// The Word_Break of the next character at or after `p` that rule WB4 does not ignore.
