@@ -58,12 +58,15 @@ import Testing
         #expect(rule(of: "Amazon black Friday Natale regali", in: removed) != nil)
     }
 
+    /// The fixture is the article, then its own teaser and opening as the page repeats them further down
+    /// (the menus between them left out).
     @Test func teasersRepeatingTheArticlesStartGo() throws {
         let (text, removed) = try clean("zyte/repeats-bi.txt")
         let opening = "Good morning! This is the tech news you need to know this Tuesday."
         #expect(text.hasPrefix(opening))
         #expect(text.components(separatedBy: "Good morning!").count == 2, "the opening appears once")
         #expect(removed.contains { $0.rule == "repeat" && $0.line.hasPrefix("Good morning! This is the tech news you need to...") })
+        #expect(removed.contains { $0.rule == "repeat" && $0.line.hasPrefix("Good morning! This is the tech news you need to know this Tuesday. The") })
         #expect(rule(of: "Impressum", in: removed) == "menu")
     }
 
@@ -71,5 +74,31 @@ import Testing
         let (text, removed) = try clean("zyte/numbered-list-remember.txt")
         #expect(rule(of: "Black Friday per nostalgici: le occasioni da non perdere", in: removed) == "title-repeat")
         #expect(!text.contains("Black Friday per nostalgici: le occasioni"))
+    }
+}
+
+extension CleanerTests {
+    @Test func aDataTableIsContentHoweverShortItsRows() throws {
+        let (text, _) = try clean("zyte/table-stockcar.txt")
+        #expect(text.contains("Calendário da Stock Car 2018") || text.hasPrefix("1a etapa"))
+        for row in ["1a etapa: 10 de março – Interlagos", "7a etapa: 19 de agosto – A ser divulgado", "12a etapa: 9 de dezembro – Interlagos"] {
+            #expect(text.contains(row), "table row \(row) was removed")
+        }
+    }
+
+    @Test func datelinesOfOtherArticlesEndTheArticle() throws {
+        let (text, removed) = try clean("zyte/related-dates-examiner.txt")
+        #expect(text.hasPrefix("With Hong Kong protests exploding to new levels"))
+        #expect(text.hasSuffix("In short, slaughter is likely coming to Hong Kong."))
+        #expect(removed.contains { $0.rule == "related-list" && $0.line.hasPrefix("Wednesday November 20, 2019") })
+        #expect(!text.contains("Joker killed at the box office."))
+    }
+
+    @Test func dateLinesAreRecognised() {
+        func isDate(_ line: String) -> Bool { Array(line.utf8).withUnsafeBytes(Cleaner.isDateLine) }
+        #expect(isDate("Wednesday November 20, 2019"))
+        #expect(isDate("November 19th, 2019 at 8:40 AM"))
+        #expect(!isDate("The 2019 season ended in November."))
+        #expect(!isDate("Top 10 lists"))
     }
 }

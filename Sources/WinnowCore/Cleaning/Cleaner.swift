@@ -132,6 +132,14 @@ public struct Cleaner: Sendable {
             footerMarkers[thread] = "comments"
         }
 
+        // 1c. A list of other articles: date lines ("Wednesday November 20, 2019"), three or more; the second
+        //     one with prose before it starts the footer zone (the first dates the article itself).
+        if let related = Self.relatedListStart(body, lines, isCandidate: { features[$0] != nil }, isProse: { features[$0]?.isBody ?? false }) {
+            lines[related].rule = "related-list"
+            features[related] = nil
+            footerMarkers[related] = "related-list"
+        }
+
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
         var candidates = lines.indices.filter { features[$0] != nil }
@@ -147,16 +155,39 @@ public struct Cleaner: Sendable {
             totalStopwords += features[i]!.stopwords
         }
         let stopwordLanguage = totalStopwords * 10 >= totalWords
+        // Rows of a data table (standings, a calendar, prices) are content, however short.
+        let tableRows = Self.tableRows(lines, features)
+        func lineScore(_ i: Int) -> Double {
+            let score = features[i]!.score(stopwordLanguage: stopwordLanguage)
+            return tableRows.contains(i) ? max(score, tableRowScore) : score
+        }
         // Lines the rules removed still separate text: they count against a region that spans them.
         let ruleLines = lines.indices.filter { lines[$0].rule != nil && !footerMarkers.keys.contains($0) }
         let sequence = (candidates + ruleLines).sorted()
-        let sequenceRegion = Self.mainRegion(sequence.map { i in
-            if let f = features[i] { return f.score(stopwordLanguage: stopwordLanguage) }
-            // The title repeated in the page, or a byline, marks where the article starts.
-            return lines[i].rule == "title-repeat" || lines[i].rule == "byline" ? titleAnchorScore : ruledLinePenalty
-        })
-        let firstLine = sequence[sequenceRegion.lowerBound]
+        var sequenceScores = sequence.map { i in
+            if features[i] != nil { return lineScore(i) }
+            // The title repeated in the page marks where the article starts.
+            return lines[i].rule == "title-repeat" ? titleAnchorScore : ruledLinePenalty
+        }
+        // A long run of lines that are not text separates more than its length: each further line of a run
+        // costs a tenth more (a caption or two inside an article cost little; a menu block between the
+        // article and a list of teasers a lot).
+        var run = 0
+        for k in sequenceScores.indices {
+            if sequenceScores[k] < 0 {
+                sequenceScores[k] *= 1 + gapGrowth * Double(run)
+                run += 1
+            } else {
+                run = 0
+            }
+        }
+        let sequenceRegion = Self.mainRegion(sequenceScores)
+        var firstLine = sequence[sequenceRegion.lowerBound]
         let lastLine = sequence[sequenceRegion.upperBound - 1]
+        // An anchor inside the region: what comes before it is the page's (teasers, a lead-in list).
+        if let anchor = sequence[sequenceRegion].first(where: { lines[$0].rule == "title-repeat" }) {
+            firstLine = anchor
+        }
         let inRegion = candidates.indices.filter { candidates[$0] >= firstLine && candidates[$0] <= lastLine }
         var region = (inRegion.first ?? 0)..<((inRegion.last ?? -1) + 1)
 
@@ -164,7 +195,7 @@ public struct Cleaner: Sendable {
         //    before it (a share bar's "Comments" link) does not.
         //    Nor does one with more of the main text after it than before it.
         let mainStart = candidates[region.lowerBound]
-        let regionScores = region.map { (line: candidates[$0], score: max(0, features[candidates[$0]]!.score(stopwordLanguage: stopwordLanguage))) }
+        let regionScores = region.map { (line: candidates[$0], score: max(0, lineScore(candidates[$0]))) }
         let ending = footerMarkers.keys.sorted().first { marker in
             guard marker > mainStart else { return false }
             let before = regionScores.filter { $0.line < marker }.reduce(0) { $0 + $1.score }
@@ -187,7 +218,7 @@ public struct Cleaner: Sendable {
 
         // 4. Context smoothing: inside the main text a short line between two body lines is a subheading or a
         //    short paragraph and stays; everything outside it goes.
-        func isProse(_ k: Int) -> Bool { features[candidates[k]]!.score(stopwordLanguage: stopwordLanguage) > 0 }
+        func isProse(_ k: Int) -> Bool { lineScore(candidates[k]) > 0 }
         for (k, i) in candidates.enumerated() {
             let f = features[i]!
             if !region.contains(k) {
@@ -308,6 +339,65 @@ public struct Cleaner: Sendable {
         return n
     }
 
+    /// Lines in runs of five or more table rows (see `LineFeatures.isTableRow`), blank lines aside.
+    static func tableRows(_ lines: [Line], _ features: [LineFeatures?]) -> Set<Int> {
+        var rows = Set<Int>()
+        var run: [Int] = []
+        func close() {
+            if run.count >= 5 { rows.formUnion(run) }
+            run.removeAll()
+        }
+        for i in lines.indices {
+            if lines[i].range.isEmpty && lines[i].rule == nil { continue }
+            if let f = features[i], f.isTableRow {
+                run.append(i)
+            } else {
+                close()
+            }
+        }
+        close()
+        return rows
+    }
+
+    /// What a row of a data table counts in the main-text search.
+    var tableRowScore: Double { 1 }
+
+    /// The second of three or more date lines, when body text comes before it: other articles' datelines.
+    static func relatedListStart(_ body: UnsafeRawBufferPointer, _ lines: [Line], isCandidate: (Int) -> Bool, isProse: (Int) -> Bool) -> Int? {
+        var dates: [Int] = []
+        for (i, line) in lines.enumerated() where isCandidate(i) && line.range.count <= 40 {
+            if isDateLine(UnsafeRawBufferPointer(rebasing: body[line.range])) { dates.append(i) }
+        }
+        guard dates.count >= 3 else { return nil }
+        for k in 1..<dates.count where (dates[k - 1]..<dates[k]).contains(where: isProse) {
+            return dates[k]
+        }
+        return nil
+    }
+
+    /// A short line that is a date: an English month name and a year from 1900 to 2099, few other words.
+    @_spi(Testing) public static func isDateLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard line.count >= 8, line.count <= 40 else { return false }
+        let lower = line.map(asciiLower)
+        var hasYear = false
+        var i = 0
+        while i + 4 <= lower.count {
+            let a = lower[i], b = lower[i + 1]
+            if (a == UInt8(ascii: "1") && b == UInt8(ascii: "9")) || (a == UInt8(ascii: "2") && b == UInt8(ascii: "0")),
+                lower[i + 2] &- 0x30 < 10, lower[i + 3] &- 0x30 < 10,
+                i == 0 || lower[i - 1] &- 0x30 >= 10, i + 4 == lower.count || lower[i + 4] &- 0x30 >= 10
+            {
+                hasYear = true
+                break
+            }
+            i += 1
+        }
+        guard hasYear else { return false }
+        let text = String(decoding: lower, as: UTF8.self)
+        let months = ["january", "february", "march", "april", "may ", "june", "july", "august", "september", "october", "november", "december"]
+        return months.contains { text.contains($0) } && !text.hasSuffix(".")
+    }
+
     /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
     /// ("34 responses to “…”", "12 Comments", "5 thoughts on …") or the first of two or more short lines that
     /// end like a commenter's name line ("… says:", "… said:", "… wrote:").
@@ -378,6 +468,9 @@ public struct Cleaner: Sendable {
 
     /// What a line removed by a phrase rule counts in the main-text search.
     var ruledLinePenalty: Double { -1.5 }
+
+    /// How much more each further line of a run of non-text lines costs in the main-text search.
+    var gapGrowth: Double { 0.1 }
 
     /// What the title, repeated in the page, counts in the main-text search: the article starts there.
     var titleAnchorScore: Double { 4 }

@@ -8,6 +8,8 @@ struct LineFeatures {
     var endsLikeSentence = false
     var stopwords = 0
     var capitalised = 0
+    /// Words that start with a digit ("5040", "1a", "17:30").
+    var numbers = 0
     var separators = 0
 
     /// - Parameters:
@@ -66,6 +68,7 @@ struct LineFeatures {
                 }
                 words += 1
                 if start[0] &- UInt8(ascii: "A") < 26 { capitalised += 1 }
+                if start[0] &- UInt8(ascii: "0") < 10 { numbers += 1 }
                 let length = p - start
                 if length <= 16 && stopwordTable.contains(start, count: length, readable: readableEnd - start) { stopwords += 1 }
             }
@@ -98,6 +101,9 @@ struct LineFeatures {
         default: return plain
         }
     }
+
+    /// A row of a data table: a few words, at least two and a fifth of them numbers, not a sentence.
+    var isTableRow: Bool { words >= 3 && words <= 20 && numbers >= 2 && numbers * 5 >= words && !endsLikeSentence }
 
     /// Long or sentence-like: what an article body is made of.
     var isBody: Bool { words >= 12 && endsLikeSentence || words >= 30 }
