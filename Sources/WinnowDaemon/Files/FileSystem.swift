@@ -236,10 +236,11 @@ public enum FileSystem {
         guard let dir = opendir(path) else { throw FileError("open folder", path: path) }
         defer { closedir(dir) }
         var names: [String] = []
+        // The name is read in place: glibc sizes each entry to its name, so copying the whole `dirent`
+        // (`entry.pointee`) would read past the end of a short entry (AddressSanitizer caught that).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." { names.append(name) }
         }
         names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
