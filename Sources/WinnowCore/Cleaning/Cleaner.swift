@@ -250,25 +250,40 @@ public struct Cleaner: Sendable {
     /// Removes kept lines that repeat an earlier kept line of at least 40 bytes: equal to it, or equal to
     /// its first 40 bytes or more and cut short ("…", "..."). One hash per line, so linear in the lines.
     private func dropRepeats(_ body: UnsafeRawBufferPointer, _ lines: inout [Line]) {
-        // FNV-1a, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
+        // A fixed hash, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
         var whole = Set<UInt64>()
         var starts = Set<UInt64>()
-        @inline(__always) func hash(_ range: Range<Int>) -> UInt64 {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for i in range { h = (h ^ UInt64(body[i])) &* 0x100_0000_01b3 }
-            return h
-        }
         for i in lines.indices where lines[i].rule == nil && lines[i].range.count >= 40 {
             let range = lines[i].range
-            let start = hash(range.lowerBound..<(range.lowerBound + 40))
-            let cutShort = Self.endsWithEllipsis(body, range)
-            if whole.contains(hash(range)) || (cutShort && starts.contains(start)) {
+            let start = Self.hash(body, range.lowerBound..<(range.lowerBound + 40))
+            let full = Self.hash(body, range)
+            if whole.contains(full) || (Self.endsWithEllipsis(body, range) && starts.contains(start)) {
                 lines[i].rule = "repeat"
                 continue
             }
-            whole.insert(hash(range))
+            whole.insert(full)
             starts.insert(start)
         }
+    }
+
+    /// A 64-bit hash of bytes, eight at a time (multiply and rotate per word), the same in every run.
+    static func hash(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(range.count)
+        var i = range.lowerBound
+        while range.upperBound - i >= 8 {
+            let word = body.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = ((h ^ word) &* 0xD6E8_FEB8_6659_FD93).rotatedLeft(by: 29)
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < range.upperBound {
+            tail |= UInt64(body[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = ((h ^ tail) &* 0xD6E8_FEB8_6659_FD93)
+        return h ^ (h >> 32)
     }
 
     /// Whether the line ends in "..." or "…".
@@ -698,3 +713,8 @@ extension StringProtocol {
         return String(String.UnicodeScalarView(scalars))
     }
 }
+
+extension UInt64 {
+    fileprivate func rotatedLeft(by n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+}
+
