@@ -159,7 +159,7 @@ public struct Cleaner: Sendable {
         let tableRows = Self.tableRows(lines, features)
         func lineScore(_ i: Int) -> Double {
             let score = features[i]!.score(stopwordLanguage: stopwordLanguage)
-            return tableRows.contains(i) ? max(score, tableRowScore) : score
+            return tableRows[i] ? max(score, tableRowScore) : score
         }
         // Lines the rules removed still separate text: they count against a region that spans them.
         let ruleLines = lines.indices.filter { lines[$0].rule != nil && !footerMarkers.keys.contains($0) }
@@ -355,12 +355,12 @@ public struct Cleaner: Sendable {
     }
 
     /// Lines in runs of five or more table rows (see `LineFeatures.isTableRow`), blank lines aside.
-    static func tableRows(_ lines: [Line], _ features: [LineFeatures?]) -> Set<Int> {
-        var rows = Set<Int>()
+    static func tableRows(_ lines: [Line], _ features: [LineFeatures?]) -> [Bool] {
+        var rows = [Bool](repeating: false, count: lines.count)
         var run: [Int] = []
         func close() {
-            if run.count >= 5 { rows.formUnion(run) }
-            run.removeAll()
+            if run.count >= 5 { for i in run { rows[i] = true } }
+            run.removeAll(keepingCapacity: true)
         }
         for i in lines.indices {
             if lines[i].range.isEmpty && lines[i].rule == nil { continue }
@@ -392,15 +392,15 @@ public struct Cleaner: Sendable {
 
     /// A short line that is a date: an English month name and a year from 1900 to 2099, few other words.
     @_spi(Testing) public static func isDateLine(_ line: UnsafeRawBufferPointer) -> Bool {
-        guard line.count >= 8, line.count <= 40 else { return false }
-        let lower = line.map(asciiLower)
+        guard line.count >= 8, line.count <= 40, line[line.count - 1] != UInt8(ascii: ".") else { return false }
+        // The year first, on the bytes as they are: most lines have none, and then nothing is copied.
         var hasYear = false
         var i = 0
-        while i + 4 <= lower.count {
-            let a = lower[i], b = lower[i + 1]
+        while i + 4 <= line.count {
+            let a = line[i], b = line[i + 1]
             if (a == UInt8(ascii: "1") && b == UInt8(ascii: "9")) || (a == UInt8(ascii: "2") && b == UInt8(ascii: "0")),
-                lower[i + 2] &- 0x30 < 10, lower[i + 3] &- 0x30 < 10,
-                i == 0 || lower[i - 1] &- 0x30 >= 10, i + 4 == lower.count || lower[i + 4] &- 0x30 >= 10
+                line[i + 2] &- 0x30 < 10, line[i + 3] &- 0x30 < 10,
+                i == 0 || line[i - 1] &- 0x30 >= 10, i + 4 == line.count || line[i + 4] &- 0x30 >= 10
             {
                 hasYear = true
                 break
@@ -408,9 +408,9 @@ public struct Cleaner: Sendable {
             i += 1
         }
         guard hasYear else { return false }
-        let text = String(decoding: lower, as: UTF8.self)
+        let text = String(decoding: line.map(asciiLower), as: UTF8.self)
         let months = ["january", "february", "march", "april", "may ", "june", "july", "august", "september", "october", "november", "december"]
-        return months.contains { text.contains($0) } && !text.hasSuffix(".")
+        return months.contains { text.contains($0) }
     }
 
     /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
@@ -440,8 +440,12 @@ public struct Cleaner: Sendable {
     /// "2 days ago at 07:52 am", "November 19, 2019 at 6:34 am": a short line with " at ", then a time.
     @_spi(Testing) public static func isCommentTime(_ line: UnsafeRawBufferPointer) -> Bool {
         guard line.count >= 10, line.count <= 40 else { return false }
+        let n = line.count
+        // Most lines fail here, before anything is copied.
+        guard line[n - 3] == 0x20, asciiLower(line[n - 1]) == UInt8(ascii: "m"),
+            asciiLower(line[n - 2]) == UInt8(ascii: "a") || asciiLower(line[n - 2]) == UInt8(ascii: "p")
+        else { return false }
         let lower = line.map(asciiLower)
-        guard lower.suffix(3) == Array(" am".utf8)[...] || lower.suffix(3) == Array(" pm".utf8)[...] else { return false }
         // h:mm or hh:mm before the am/pm, and " at " before that.
         let beforeMeridiem = lower.dropLast(3)
         guard let colon = beforeMeridiem.lastIndex(of: UInt8(ascii: ":")), beforeMeridiem.endIndex - colon == 3 else { return false }
@@ -472,13 +476,15 @@ public struct Cleaner: Sendable {
 
     /// A short line ending in " says:", " said:" or " wrote:" (a commenter's name line).
     @_spi(Testing) public static func endsLikeCommenterName(_ line: UnsafeRawBufferPointer) -> Bool {
-        guard line.count >= 7, line.count <= 60 else { return false }
-        let tail = line.suffix(7).map(asciiLower)
-        for ending in [" says:", " said:", " wrote:"] {
-            let e = Array(ending.utf8)
-            if Array(tail.suffix(e.count)) == e { return true }
+        guard line.count >= 7, line.count <= 60, line[line.count - 1] == UInt8(ascii: ":") else { return false }
+        @inline(__always) func endsWith(_ ending: StaticString) -> Bool {
+            let count = ending.utf8CodeUnitCount
+            return ending.withUTF8Buffer { e in
+                for k in 0..<count where asciiLower(line[line.count - count + k]) != e[k] { return false }
+                return true
+            }
         }
-        return false
+        return endsWith(" says:") || endsWith(" said:") || endsWith(" wrote:")
     }
 
     /// What a line removed by a phrase rule counts in the main-text search.
