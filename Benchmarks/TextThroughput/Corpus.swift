@@ -22,7 +22,9 @@ enum Corpus {
     }
 
     /// The BBC news set as one English text (articles separated by blank lines).
-    static let englishNews: [UInt8] = Array(files("clean/bbc").joined(separator: [0x0A, 0x0A]))
+    static let englishNews: [UInt8] = Array(englishArticles.joined(separator: [0x0A, 0x0A]))
+    /// The BBC articles one by one, as the pipeline tokenizes them.
+    static let englishArticles: [[UInt8]] = files("clean/bbc")
 
     /// The Zyte pages rendered to text, with all their boilerplate.
     static let zytePages: [[UInt8]] = files("boilerplate/zyte/page-text")

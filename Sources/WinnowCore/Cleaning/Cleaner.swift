@@ -408,10 +408,25 @@ public struct Cleaner: Sendable {
             i += 1
         }
         guard hasYear else { return false }
-        let text = String(decoding: line.map(asciiLower), as: UTF8.self)
-        let months = ["january", "february", "march", "april", "may ", "june", "july", "august", "september", "october", "november", "december"]
-        return months.contains { text.contains($0) }
+        // A month name, compared on bytes (its first three letters, then the rest).
+        for start in 0..<(line.count - 2) {
+            let a = asciiLower(line[start]), b = asciiLower(line[start + 1]), c = asciiLower(line[start + 2])
+            for month in Self.monthNames where month[0] == a && month[1] == b && month[2] == c {
+                guard start + month.count <= line.count else { continue }
+                var equal = true
+                for k in 3..<month.count where asciiLower(line[start + k]) != month[k] {
+                    equal = false
+                    break
+                }
+                if equal { return true }
+            }
+        }
+        return false
     }
+
+    private static let monthNames: [[UInt8]] = [
+        "january", "february", "march", "april", "may ", "june", "july", "august", "september", "october", "november", "december",
+    ].map { Array($0.utf8) }
 
     /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
     /// ("34 responses to “…”", "12 Comments", "5 thoughts on …") or the first of two or more short lines that
