@@ -50,7 +50,7 @@ final class RunningDaemon {
     }
 
     func waitForExit(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * sanitizerTimeScale)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
             Issue.record("daemon did not exit within \(timeout) s")
@@ -69,6 +69,10 @@ final class RunningDaemon {
     }
 }
 
+/// How much longer to wait under a sanitizer (scripts/sanitizers.sh sets WINNOW_SANITIZER): ThreadSanitizer
+/// slows the daemon down about tenfold.
+let sanitizerTimeScale: Double = ProcessInfo.processInfo.environment["WINNOW_SANITIZER"].flatMap(Double.init) ?? 1
+
 /// Polls `condition` until it holds or the deadline passes (then records an issue).
 @discardableResult
 func waitUntil(
@@ -77,7 +81,7 @@ func waitUntil(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () -> Bool
 ) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Date().addingTimeInterval(timeout * sanitizerTimeScale)
     while Date() < deadline {
         if condition() { return true }
         usleep(20_000)

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The daemon's counters, gauges and processing-time histogram, written as Prometheus text.
 ///
@@ -23,7 +22,7 @@ public final class Metrics: Sendable {
     /// Upper bounds (seconds) of the processing-time histogram buckets.
     public static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
-    private let state = Mutex(Snapshot())
+    private let state = Locked(Snapshot())
 
     public init() {}
 

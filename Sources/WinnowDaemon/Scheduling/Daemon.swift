@@ -1,6 +1,5 @@
 import Dispatch
 import Logging
-import Synchronization
 import WinnowCore
 
 #if canImport(Glibc)
@@ -30,9 +29,9 @@ public final class Daemon: Sendable {
     private let reloader: Reloader?
     public let metrics = Metrics()
     private let ledger: Ledger
-    private let state: Mutex<State>
-    private let sources = Mutex<[any DispatchSourceProtocol]>([])
-    private let watcher = Mutex<InotifyWatcher?>(nil)
+    private let state: Locked<State>
+    private let sources = Locked<[any DispatchSourceProtocol]>([])
+    private let watcher = Locked<InotifyWatcher?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     private struct Pending: Sendable {
@@ -87,7 +86,7 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.notifier = notifier
         self.reloader = reloader
-        state = Mutex(State(configuration: configuration))
+        state = Locked(State(configuration: configuration))
     }
 
     private var configuration: DaemonConfiguration { state.withLock { $0.configuration } }

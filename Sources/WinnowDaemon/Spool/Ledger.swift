@@ -1,4 +1,3 @@
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +28,7 @@ public final class Ledger: Sendable {
         var inProgress: [String: String]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     public let path: String
 
     /// Opens (or creates) the ledger at `path` and loads it.
@@ -61,7 +60,7 @@ public final class Ledger: Sendable {
             _ = fsync(fd)
         }
         lseek(fd, 0, SEEK_END)
-        state = Mutex(State(fd: fd, entries: entries, inProgress: [:]))
+        state = Locked(State(fd: fd, entries: entries, inProgress: [:]))
     }
 
     deinit {

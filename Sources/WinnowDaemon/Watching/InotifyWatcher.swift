@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +21,7 @@ public final class InotifyWatcher: Sendable {
     }
 
     private let fd: Int32
-    private let source: Mutex<(any DispatchSourceRead)?>
+    private let source: Locked<(any DispatchSourceRead)?>
 
     /// Starts watching `folder`; `handler` runs on `queue` for each event.
     public init(folder: String, queue: DispatchQueue, handler: @escaping @Sendable (Event) -> Void) throws(FileError) {
@@ -41,7 +40,7 @@ public final class InotifyWatcher: Sendable {
         }
         source.setCancelHandler { [fd] in close(fd) }
         source.resume()
-        self.source = Mutex(source)
+        self.source = Locked(source)
     }
 
     public func cancel() {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Dispatch
-import Synchronization
 import WinnowCore
 import WinnowDaemon
 
@@ -168,7 +167,7 @@ final class Runner: Sendable {
         var lastProgress = 0.0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let started = monotonicSeconds()
     private let showProgress: Bool
 
