@@ -25,32 +25,16 @@ public struct SHA256: @unchecked Sendable {
         hasher.update(bufferPointer: bytes)
     }
 
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
-            return done
-        }
-        Array(bytes).withUnsafeBytes { update($0) }
-    }
 
     /// Finishes the hash and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
         Array(hasher.finalize())
     }
 
-    /// The hex digest of `bytes`.
-    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hexString(hasher.finalize())
-    }
 
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hexString(hasher.finalize())
-    }
 }
 #else
+/// SHA-256 (FIPS 180-4) in portable Swift, for builds without swift-crypto (the fuzzer's).
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -85,12 +69,6 @@ public struct SHA256: Sendable {
         }
     }
 
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
-            return done
-        }
-        Array(bytes).withUnsafeBytes { update($0) }
-    }
 
     /// Finishes the hash and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
@@ -116,18 +94,7 @@ public struct SHA256: Sendable {
         return digest
     }
 
-    /// The digest of `bytes` as 64 lower-case hexadecimal digits.
-    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hexString(hasher.finalize())
-    }
 
-    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hexString(hasher.finalize())
-    }
 
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -186,6 +153,28 @@ public struct SHA256: Sendable {
 }
 
 #endif
+
+extension SHA256 {
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        Array(bytes).withUnsafeBytes { update($0) }
+    }
+
+    /// The hex digest of `bytes`.
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hexString(hasher.finalize())
+    }
+
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hexString(hasher.finalize())
+    }
+}
 
 extension UInt32 {
     @inline(__always)
