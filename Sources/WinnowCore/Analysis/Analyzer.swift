@@ -91,8 +91,8 @@ public struct Analyzer: Sendable {
             if entry.length <= 16 {
                 // Short terms carry their folded bytes packed: no hashing byte by byte.
                 if stopwords.contains(low: entry.low, high: entry.high) { continue }
-            } else if StopwordTable.shared.contains(hash: StopwordTable.hash(counter.term(entry))) {
-                continue
+            } else if allStopwords.contains(Array(counter.term(entry))) {
+                continue  // longer than 16 bytes: rare, so a set of arrays will do
             }
             candidates.append(entry)
         }

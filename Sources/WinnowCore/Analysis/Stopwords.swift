@@ -1,5 +1,5 @@
 // Stopword lists, as data: one language per entry, words separated by spaces, already case-folded.
-// They keep function words out of `top_terms` (and feed the cleaner's stopword density later).
+// They keep function words out of `top_terms` and give the cleaner its stopword density (`PackedStopwords`).
 
 let stopwordLists: [String: String] = [
     "en": """
@@ -75,50 +75,6 @@ let stopwordLists: [String: String] = [
         """,
 ]
 
-/// The union of all stopword lists as an open-addressing table of 64-bit FNV-1a hashes of the folded words:
-/// a lookup is a hash and a probe or two, with no allocation (the hot loops look up every word).
-struct StopwordTable: Sendable {
-    static let shared = StopwordTable()
-
-    private let slots: [UInt64]
-    private let mask: Int
-
-    private init() {
-        var size = 1
-        while size < allStopwords.count * 4 { size <<= 1 }
-        var slots = [UInt64](repeating: 0, count: size)
-        for word in allStopwords {
-            let key = Self.hash(word)
-            var i = Int(truncatingIfNeeded: key) & (size - 1)
-            while slots[i] != 0 && slots[i] != key { i = (i + 1) & (size - 1) }
-            slots[i] = key
-        }
-        self.slots = slots
-        mask = size - 1
-    }
-
-    /// FNV-1a of bytes that are already folded; never 0 (0 marks an empty slot).
-    @inline(__always)
-    static func hash<C: Sequence>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h | 1
-    }
-
-    @inline(__always)
-    func contains(hash key: UInt64) -> Bool {
-        slots.withUnsafeBufferPointer { slots in
-            var i = Int(truncatingIfNeeded: key) & mask
-            while true {
-                let slot = slots[i]
-                if slot == key { return true }
-                if slot == 0 { return false }
-                i = (i + 1) & mask
-            }
-        }
-    }
-}
-
 /// The stopwords of at most 16 bytes, each packed little-endian into two 64-bit words (zero-padded), in an
 /// open-addressing table. The cleaner looks up every word of every line: a lookup loads the word whole,
 /// folds ASCII case in the register and compares exactly, with no hash computed byte by byte.
@@ -151,14 +107,20 @@ struct PackedStopwords: Sendable {
         mask = size - 1
     }
 
+    /// Mixes a packed key into 64 well-spread bits (its high bits are the best); the term counter uses it too.
+    @inline(__always)
+    static func mix(_ low: UInt64, _ high: UInt64) -> UInt64 {
+        (low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93
+    }
+
     @inline(__always)
     private static func filterBit(_ low: UInt64, _ high: UInt64) -> Int {
-        Int(truncatingIfNeeded: ((low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93) >> 50)
+        Int(truncatingIfNeeded: mix(low, high) >> 50)
     }
 
     @inline(__always)
     private static func slot(_ low: UInt64, _ high: UInt64, mask: Int) -> Int {
-        Int(truncatingIfNeeded: ((low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93) >> 40) & mask
+        Int(truncatingIfNeeded: mix(low, high) >> 40) & mask
     }
 
     /// Whether the `count` bytes at `p` (at most 16), with ASCII case folded, are a stopword. `readable` is

@@ -90,7 +90,7 @@ struct TermCounter {
 
     /// Counts the term whose folded bytes are `low`, `high` (packed; `count` bytes of them).
     private mutating func insertPacked(_ low: UInt64, _ high: UInt64, count: Int) {
-        let hash = UInt32(truncatingIfNeeded: ((low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93) >> 32)
+        let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
         let mask = slots.count - 1
         var slot = Int(hash) & mask
         let found: Int32? = slots.withUnsafeBufferPointer { slots in

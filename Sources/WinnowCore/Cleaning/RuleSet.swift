@@ -32,17 +32,22 @@ public struct RuleSet: Sendable {
     }
 
     public private(set) var rules: [Rule] = []
-    /// Indices of `line`, `prefix` and `lead` rules by the first byte of their pattern, flattened: the
-    /// rules for byte b are `firstByteRules[firstByteStart[b]..<firstByteStart[b + 1]]`. Matching reads
-    /// patterns from `arena`, so it copies no rule (a copy retains the rule's name and pattern).
+    /// A `line`, `prefix` or `lead` rule as matching needs it: its index, its kind, and where its pattern
+    /// lies in `arena` (so matching copies no rule: a copy retains the rule's name and pattern).
+    private struct Candidate {
+        var index: Int32
+        var start: Int32
+        var count: Int32
+        var match: Match
+    }
+
+    /// The candidates by the first byte of their pattern, flattened: those for byte b are
+    /// `candidates[firstByteStart[b]..<firstByteStart[b + 1]]`, in rule order.
     private var firstByteStart: [Int32] = Array(repeating: 0, count: 257)
-    private var firstByteRules: [Int32] = []
-    /// Every rule's pattern, one after the other; rule i's is `arena[patternStart[i]..<patternStart[i + 1]]`.
+    private var candidates: [Candidate] = []
+    /// Every rule's pattern, one after the other.
     private var arena: [UInt8] = []
-    private var patternStart: [Int32] = [0]
     private var containsRules: [Int32] = []
-    /// Each rule's kind of match, by index (kept beside `rules` so matching reads no rule).
-    private var matches: [Match] = []
 
     /// The longest line (in bytes) a rule is applied to.
     public static let maxLineBytes = 300
@@ -98,17 +103,20 @@ public struct RuleSet: Sendable {
             }
             let lowered = Array(pattern.utf8).map(asciiLower)
             rules.append(Rule(match: match, name: String(name), action: action, pattern: lowered))
-            arena += lowered
-            matches.append(match)
-            patternStart.append(Int32(arena.count))
             if match == .contains { containsRules.append(Int32(rules.count - 1)) }
         }
-        // Rebuild the first-byte index (rules keep their order within a byte).
-        var buckets: [[Int32]] = Array(repeating: [], count: 256)
-        for (index, rule) in rules.enumerated() where rule.match != .contains {
-            buckets[Int(rule.pattern[0])].append(Int32(index))
+        // Rebuild the arena and the first-byte index (rules keep their order within a byte).
+        arena = []
+        var buckets: [[Candidate]] = Array(repeating: [], count: 256)
+        for (index, rule) in rules.enumerated() {
+            let start = Int32(arena.count)
+            arena += rule.pattern
+            guard rule.match != .contains else { continue }
+            buckets[Int(rule.pattern[0])].append(
+                Candidate(index: Int32(index), start: start, count: Int32(rule.pattern.count), match: rule.match)
+            )
         }
-        firstByteRules = buckets.flatMap { $0 }
+        candidates = buckets.flatMap { $0 }
         var start: Int32 = 0
         for b in 0..<256 {
             firstByteStart[b] = start
@@ -127,45 +135,34 @@ public struct RuleSet: Sendable {
         let n = line.count
         let first = Int(asciiLower(base[0]))
         if firstByteStart[first] == firstByteStart[first + 1] && containsRules.isEmpty { return nil }
-        let found: (index: Int, matchLength: Int)? = arena.withUnsafeBufferPointer { arena in
-            patternStart.withUnsafeBufferPointer { patternStart in
-                firstByteRules.withUnsafeBufferPointer { candidates in
-                    @inline(__always) func equal(_ start: Int, _ count: Int) -> Bool {
-                        for k in 0..<count where asciiLower(base[k]) != arena[start + k] { return false }
-                        return true
+        let range = Int(firstByteStart[first])..<Int(firstByteStart[first + 1])
+        let found: (index: Int32, matchLength: Int)? = arena.withUnsafeBufferPointer { arena in
+            @inline(__always) func equal(_ c: Candidate) -> Bool {
+                for k in 0..<Int(c.count) where asciiLower(base[k]) != arena[Int(c.start) + k] { return false }
+                return true
+            }
+            // Lead rules come first: they claim long lines the others never see.
+            for c in candidates[range] where c.match == .lead && n >= c.count && equal(c) { return (c.index, 0) }
+            guard n <= Self.maxLineBytes else { return nil }
+            for c in candidates[range] {
+                let count = Int(c.count)
+                switch c.match {
+                case .line:
+                    if count == n && equal(c) { return (c.index, count) }
+                case .prefix:
+                    guard n >= count, equal(c) else { continue }
+                    // A pattern ending in a letter must end a word: "By" matches "By Ann", not "Bypass".
+                    if isASCIIAlphanumeric(arena[Int(c.start) + count - 1]), n > count, isASCIIAlphanumeric(base[count]) {
+                        continue
                     }
-                    // Lead rules come first: they claim long lines the others never see.
-                    for pass in 0..<2 {
-                        for c in Int(firstByteStart[first])..<Int(firstByteStart[first + 1]) {
-                            let index = Int(candidates[c])
-                            let match = matches[index]
-                            let start = Int(patternStart[index])
-                            let count = Int(patternStart[index + 1]) - start
-                            if pass == 0 {
-                                if match == .lead && n >= count && equal(start, count) { return (index, 0) }
-                                continue
-                            }
-                            guard n <= Self.maxLineBytes else { return nil }
-                            switch match {
-                            case .line:
-                                if count == n && equal(start, count) { return (index, count) }
-                            case .prefix:
-                                guard n >= count, equal(start, count) else { continue }
-                                // A pattern ending in a letter must end a word: "By" matches "By Ann", not "Bypass".
-                                if isASCIIAlphanumeric(arena[start + count - 1]), n > count, isASCIIAlphanumeric(base[count]) {
-                                    continue
-                                }
-                                return (index, count)
-                            case .contains, .lead:
-                                continue
-                            }
-                        }
-                    }
-                    return nil
+                    return (c.index, count)
+                case .contains, .lead:
+                    continue
                 }
             }
+            return nil
         }
-        if let found { return (rules[found.index], found.matchLength) }
+        if let found { return (rules[Int(found.index)], found.matchLength) }
         guard !containsRules.isEmpty, n <= Self.maxLineBytes else { return nil }
         let lowered = (0..<n).map { asciiLower(base[$0]) }
         for index in containsRules {

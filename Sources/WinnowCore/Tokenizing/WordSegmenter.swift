@@ -448,11 +448,3 @@ func isASCIILetter(_ b: UInt8) -> Bool {
     let l = b | 0x20
     return l >= 0x61 && l <= 0x7A
 }
-
-/// The high bit of each byte of `w` that equals `byte` (exact: no borrow between bytes).
-@inlinable @inline(__always)
-func byteEqualBits(_ w: UInt64, _ byte: UInt8) -> UInt64 {
-    let x = w ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-    let t = ((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | x
-    return ~t & 0x8080_8080_8080_8080
-}

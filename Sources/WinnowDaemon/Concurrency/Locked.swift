@@ -11,7 +11,7 @@ import Darwin
 /// so every value it guards looked raced (`scripts/sanitizers.sh thread`).
 public final class Locked<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline var value: Value
 
     public init(_ value: Value) {
         self.value = value
@@ -32,13 +32,7 @@ public final class Locked<Value>: @unchecked Sendable {
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         lock()
         defer { unlock() }
-        return try body(&valueStorage)
-    }
-
-    @usableFromInline
-    var valueStorage: Value {
-        _read { yield value }
-        _modify { yield &value }
+        return try body(&value)
     }
 
     @usableFromInline
