@@ -57,6 +57,21 @@ import WinnowCore
         #expect(end <= text.count)
     }
 
+    @Test func aRunLongerThanATokenBecomesPiecesThatCoverIt() {
+        #expect(MemoryLayout<Token>.stride == 8)
+        // A line of 40 MiB of letters and digits with no break (a base64 blob), then a URL as long.
+        let run = [UInt8](repeating: UInt8(ascii: "a"), count: 40 << 20)
+        for prefix in ["x ", "see http://"] {
+            let bytes = Array(prefix.utf8) + run + Array(" end".utf8)
+            var out: [Token] = []
+            bytes.withUnsafeBytes { Tokenizer().tokenize($0, into: &out) }
+            let long = out.filter { $0.length > 100 }
+            #expect(long.map(\.length).dropLast().allSatisfy { $0 == Token.maxLength })
+            #expect(long.reduce(0) { $0 + $1.length } == run.count)
+            #expect(out.last.map { String(decoding: bytes[$0.range], as: UTF8.self) } == "end")
+        }
+    }
+
     @Test func ideographsAreSeparateAndDevanagariMarksStayInWords() {
         #expect(tokens("深圳地铁").map(\.0) == ["深", "圳", "地", "铁"])
         #expect(tokens("深圳地铁").allSatisfy { $0.1 == .ideograph })

@@ -24,8 +24,11 @@ public struct ReaderLimits: Sendable, Hashable {
     public var maxLineBytes: Int = 64 << 20
     /// Deepest accepted JSON nesting.
     public var maxJSONDepth: Int = 64
-    /// Largest article body; a longer body is cut at a line or character boundary and flagged.
-    public var maxArticleBytes: Int = 16 << 20
+    /// Largest article body; a longer body is cut at a line or character boundary and flagged. At most 2 GiB
+    /// (tokens address an article's bytes with 32 bits): a larger value is taken as 2 GiB.
+    public var maxArticleBytes: Int = 16 << 20 {
+        didSet { maxArticleBytes = min(maxArticleBytes, 1 << 31) }
+    }
     /// Most articles accepted from one file.
     public var maxArticles: Int = 1_000_000
     /// Longest title. A plain-text first line longer than this is not a title line: the title is its

@@ -26,6 +26,7 @@ public struct Tokenizer: Sendable {
     /// - Complexity: O(n) in the length of `text`.
     public func tokenize(_ text: UnsafeRawBufferPointer, into tokens: inout [Token]) {
         guard let raw = text.baseAddress, text.count > 0 else { return }
+        precondition(text.count <= Token.maxOffset, "Tokenizer: texts are at most 4 GiB")
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let first = tokens.count
         var candidates: [Int] = []
@@ -283,7 +284,7 @@ struct TokenSink: WordSegmentSink {
                 markCandidate()
             }
         }
-        append(Token(offset: start, length: end - start, kind: kind))
+        append(start: start, length: end - start, kind: kind)
     }
 
     /// A word of ASCII letters only (from the fast loop). It cannot be a ticker (no colon); it may start a URL
@@ -295,26 +296,45 @@ struct TokenSink: WordSegmentSink {
             let next = text[end]
             if next == UInt8(ascii: ":") || (next == UInt8(ascii: ".") && end - start == 3) { markCandidate() }
         }
-        append(Token(offset: start, length: end - start, kind: .word))
+        append(start: start, length: end - start, kind: .word)
     }
 
     /// One ASCII punctuation or symbol character other than "@" and "#".
     @inline(__always)
     mutating func appendSingle(start: Int, kind: TokenKind) {
-        append(Token(offset: start, length: 1, kind: kind))
+        append(start: start, length: 1, kind: kind)
     }
 
     /// A word followed by a space: nothing to check.
     @inline(__always)
     mutating func appendWord(start: Int, end: Int) {
-        append(Token(offset: start, length: end - start, kind: .word))
+        append(start: start, length: end - start, kind: .word)
     }
 
     @inline(__always)
-    private mutating func append(_ token: Token) {
+    private mutating func append(start: Int, length: Int, kind: TokenKind) {
         if count == batchCapacity { flush() }
-        (batchBase + count).initialize(to: token)
+        if length > Token.maxLength {
+            appendPieces(start: start, length: length, kind: kind)
+            return
+        }
+        (batchBase + count).initialize(to: Token(offset: start, length: length, kind: kind))
         count += 1
+    }
+
+    /// A segment longer than a token can be (16 MiB: a line of letters with no break in it) becomes tokens of
+    /// the longest length and the rest.
+    @inline(never)
+    private mutating func appendPieces(start: Int, length: Int, kind: TokenKind) {
+        var offset = start
+        let end = start + length
+        while offset < end {
+            if count == batchCapacity { flush() }
+            let piece = min(Token.maxLength, end - offset)
+            (batchBase + count).initialize(to: Token(offset: offset, length: piece, kind: kind))
+            count += 1
+            offset += piece
+        }
     }
 
     @inline(__always)
@@ -360,16 +380,21 @@ struct EntityMerger {
             if token.kind == .word, let urlEnd = urlEnd(at: token) {
                 var last = read
                 while last + 1 < count && tokens[last + 1].offset < urlEnd { last += 1 }
-                tokens[write] = Token(offset: token.offset, length: max(urlEnd, tokens[last].end) - token.offset, kind: .url)
-                write += 1
-                read = last + 1
-                continue
+                let length = max(urlEnd, tokens[last].end) - token.offset
+                if length <= Token.maxLength {
+                    tokens[write] = Token(offset: token.offset, length: length, kind: .url)
+                    write += 1
+                    read = last + 1
+                    continue
+                }
             }
             if token.kind == .punctuation && token.length == 1 && (byte == UInt8(ascii: "@") || byte == UInt8(ascii: "#")) && read + 1 < count {
                 let next = tokens[read + 1]
                 let adjacentNext = next.offset == token.end && (next.kind == .word || next.kind == .alphanumeric || next.kind == .number)
                 if byte == UInt8(ascii: "@") && adjacentNext && write > first && tokens[write - 1].end == token.offset {
-                    if let (start, end, lastIndex) = email(tokens, write: write, first: first, at: read) {
+                    if let (start, end, lastIndex) = email(tokens, write: write, first: first, at: read),
+                        end - tokens[start].offset <= Token.maxLength
+                    {
                         write = start
                         tokens[write] = Token(offset: tokens[write].offset, length: end - tokens[write].offset, kind: .email)
                         write += 1
@@ -378,7 +403,7 @@ struct EntityMerger {
                     }
                 }
                 let standsAlone = write == first || tokens[write - 1].end < token.offset || tokens[write - 1].kind == .punctuation
-                if adjacentNext && standsAlone && next.kind != .number {
+                if adjacentNext && standsAlone && next.kind != .number && next.end - token.offset <= Token.maxLength {
                     tokens[write] = Token(offset: token.offset, length: next.end - token.offset, kind: byte == UInt8(ascii: "#") ? .hashtag : .mention)
                     write += 1
                     read += 2

@@ -67,6 +67,7 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         let bytes = try readInput(file)
+        guard bytes.count <= Token.maxOffset else { throw ValidationError("the input is over 4 GiB: split it first") }
         var tokens: [Token] = []
         tokens.reserveCapacity(bytes.count / 4)
         bytes.withUnsafeBytes { Tokenizer(mode: uax29 ? .uax29 : .analysis).tokenize($0, into: &tokens) }
