@@ -294,7 +294,11 @@ struct TokenSink: WordSegmentSink {
     mutating func emitLetters(start: Int, end: Int) {
         if entities && end < text.count {
             let next = text[end]
-            if next == UInt8(ascii: ":") || (next == UInt8(ascii: ".") && end - start == 3) { markCandidate() }
+            if next == UInt8(ascii: ":") || (next == UInt8(ascii: ".") && end - start == 3) {
+                // "http:", "https:", "ftp:", "www.": not "said:" or "day.".
+                let lead = text[start] | 0x20
+                if lead == UInt8(ascii: "h") || lead == UInt8(ascii: "f") || lead == UInt8(ascii: "w") { markCandidate() }
+            }
         }
         append(start: start, length: end - start, kind: .word)
     }
@@ -443,6 +447,9 @@ struct EntityMerger {
                 return true
             }
         }
+        // Most candidates are words before a colon or a full stop ("said:", "day."): one byte rules them out.
+        let lead = asciiLower(text[start])
+        guard lead == UInt8(ascii: "h") || lead == UInt8(ascii: "f") || lead == UInt8(ascii: "w") else { return nil }
         guard has("http://") || has("https://") || has("ftp://") || has("www.") else { return nil }
         var end = start
         var parentheses = 0
