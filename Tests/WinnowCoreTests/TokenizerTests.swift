@@ -104,3 +104,47 @@ import WinnowCore
         ])
     }
 }
+
+@Suite struct AnalyzerTests {
+    /// Counts words the slow way: the tokenizer's word-like tokens, lower-cased with the standard library.
+    func naiveCounts(_ text: String) -> [String: Int] {
+        var tokens: [Token] = []
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { Tokenizer().tokenize($0, into: &tokens) }
+        var counts: [String: Int] = [:]
+        for token in tokens where token.kind.isWordLike {
+            let word = String(decoding: bytes[token.range], as: UTF8.self).lowercased().replacingOccurrences(of: "’", with: "'")
+            counts[word, default: 0] += 1
+        }
+        return counts
+    }
+
+    @Test func countsMatchANaiveCountThroughTableGrowth() throws {
+        // A real article, then thousands of distinct terms (the table grows several times mid-text), long
+        // terms, and words that are not ASCII, in several cases.
+        let article = String(decoding: try fixture("bbc/business-001.txt"), as: UTF8.self)
+        var text = article
+        for i in 0..<6000 { text += " term\(i)x" }
+        text += " Internationalisation internationalisation INTERNATIONALISATION counter-revolutionaries"
+        text += " Москва москва МОСКВА Straße STRASSE Ærø ærø don’t Don't"
+        let expected = naiveCounts(text)
+        var analyzer = Analyzer(topTermCount: 5)
+        let bytes = Array(text.utf8)
+        let (stats, top) = bytes.withUnsafeBytes { analyzer.analyze($0) }
+        #expect(stats.uniqueWords == expected.count)
+        #expect(stats.words == expected.values.reduce(0, +))
+        #expect(expected["internationalisation"] == 3 && expected["москва"] == 3)
+        // The top terms: most frequent first, ties in byte order, stopwords left out.
+        let ranked = expected.filter { !["the", "a", "to", "of", "and", "in", "for", "s", "it", "its", "on", "that", "is", "was", "by", "at"].contains($0.key) }
+        #expect(top.first?.count == ranked.values.max())
+        for (a, b) in zip(top, top.dropFirst()) {
+            #expect(a.count > b.count || (a.count == b.count && Array(a.term.utf8).lexicographicallyPrecedes(Array(b.term.utf8))))
+        }
+        for term in top { #expect(expected[term.term] == term.count) }
+        // The same analyzer, reused on a short text, starts afresh.
+        let short = Array("Ærø ærø ÆRØ and Москва".utf8)
+        let (again, terms) = short.withUnsafeBytes { analyzer.analyze($0) }
+        #expect(again.uniqueWords == 3)
+        #expect(terms.first?.term == "ærø" && terms.first?.count == 3)
+    }
+}

@@ -60,20 +60,11 @@ public struct Analyzer: Sendable {
         stats.characters = UTF8Bytes.scalarCount(text)
         stats.tokens = tokens.count
         stats.sentences = sentences.count
-        var wordCharacters = 0
+        let (words, wordCharacters) = counter.countWords(tokens, in: text)
+        stats.words = words
         for token in tokens {
-            switch token.kind {
-            case .word, .alphanumeric, .ideograph:
-                stats.words += 1
-                let word = UnsafeRawBufferPointer(rebasing: text[token.range])
-                wordCharacters += counter.add(word, readable: text.count - token.offset)
-            case .number:
-                stats.numbers += 1
-            case .punctuation:
-                stats.punctuation += 1
-            case .symbol, .emoji, .url, .email, .hashtag, .mention, .ticker:
-                break
-            }
+            stats.numbers += token.kind == .number ? 1 : 0
+            stats.punctuation += token.kind == .punctuation ? 1 : 0
         }
         stats.uniqueWords = counter.uniqueCount
         stats.meanWordLength = stats.words > 0 ? Double(wordCharacters) / Double(stats.words) : 0
@@ -81,26 +72,33 @@ public struct Analyzer: Sendable {
     }
 
     /// The most frequent words that are not stopwords, ties broken by the term's bytes, so the order is stable.
+    ///
+    /// One pass keeps the best `topTermCount` in order: most terms lose to the last of them in one comparison,
+    /// before their stopword test.
     private func topTerms() -> [TermFrequency] {
         guard topTermCount > 0 else { return [] }
-        var candidates: [TermCounter.Entry] = []
+        func ranksBefore(_ a: TermCounter.Entry, _ b: TermCounter.Entry) -> Bool {
+            a.count != b.count ? a.count > b.count : counter.precedes(a, b)
+        }
+        var top: [TermCounter.Entry] = []
+        top.reserveCapacity(topTermCount + 1)
         let stopwords = PackedStopwords.shared
-        let everyTerm = counter.entries.count < 50
+        let everyTerm = counter.uniqueCount < 50
         for entry in counter.entries where entry.count > 1 || everyTerm {
+            if top.count == topTermCount && !ranksBefore(entry, top[top.count - 1]) { continue }
             if entry.length < 2 && (entry.length == 0 || entry.low & 0x80 == 0) { continue }
             if entry.length <= 16 {
                 // Short terms carry their folded bytes packed: no hashing byte by byte.
                 if stopwords.contains(low: entry.low, high: entry.high) { continue }
-            } else if allStopwords.contains(Array(counter.term(entry))) {
+            } else if allStopwords.contains(counter.term(entry)) {
                 continue  // longer than 16 bytes: rare, so a set of arrays will do
             }
-            candidates.append(entry)
+            var position = top.count
+            while position > 0 && ranksBefore(entry, top[position - 1]) { position -= 1 }
+            top.insert(entry, at: position)
+            if top.count > topTermCount { top.removeLast() }
         }
-        candidates.sort { a, b in
-            if a.count != b.count { return a.count > b.count }
-            return counter.term(a).lexicographicallyPrecedes(counter.term(b))
-        }
-        return candidates.prefix(topTermCount).map { entry in
+        return top.map { entry in
             TermFrequency(term: String(decoding: counter.term(entry), as: UTF8.self), count: Int(entry.count))
         }
     }

@@ -1,36 +1,43 @@
-/// Counts case-folded terms without allocating per token: folded bytes go to one arena, and an
-/// open-addressing table maps them to counts. Reuse one counter across articles with `removeAll()`.
+/// Counts case-folded terms without allocating per token: an open-addressing table maps them to counts.
+/// Reuse one counter across articles with `removeAll(expectedTerms:)`.
 ///
 /// Terms of up to 16 bytes (nearly all) are keyed by their folded bytes packed into two 64-bit words, so
-/// finding one is a multiply and a compare of two registers; longer terms by an FNV-1a hash and a byte
-/// comparison. A term's length decides its key, so the two kinds never meet.
+/// finding one is a multiply and a compare of two registers, and their bytes need no other storage; longer
+/// terms by an FNV-1a hash and their folded bytes in an arena. A term's length decides its key, so the two
+/// kinds never meet. `countWords` runs the whole token loop with the tables pinned, leaving it only to grow
+/// them or to fold a term that is not ASCII.
 struct TermCounter {
     struct Entry {
-        var offset: Int32
-        var length: Int32
-        var hash: UInt32
-        var count: Int32
         /// The folded bytes, packed (terms of at most 16 bytes); zero otherwise.
         var low: UInt64
         var high: UInt64
+        var count: Int32
+        var length: Int32
+        /// Where a longer term's bytes start in the arena.
+        var offset: Int32
+        var hash: UInt32
     }
 
-    private(set) var arena: [UInt8] = []
-    private(set) var entries: [Entry] = []
+    /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store.
+    private var storage: [Entry] = Array(repeating: Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0), count: 512)
+    private(set) var uniqueCount = 0
     private var slots: [Int32] = Array(repeating: -1, count: 1024)
+    private var arena: [UInt8] = []
     private var scratch: [UInt8] = []
 
     init() {
-        arena.reserveCapacity(16 * 1024)
-        entries.reserveCapacity(512)
+        arena.reserveCapacity(1024)
         scratch.reserveCapacity(64)
     }
+
+    /// The distinct terms, in the order they were first seen.
+    var entries: ArraySlice<Entry> { storage[0..<uniqueCount] }
 
     /// Empties the counter for a text with about `expectedTerms` distinct terms (at most), sizing the table
     /// to them: a table sized for the largest article so far would be cleared, and probed, out of cache.
     mutating func removeAll(expectedTerms: Int = 512) {
         arena.removeAll(keepingCapacity: true)
-        entries.removeAll(keepingCapacity: true)
+        uniqueCount = 0
         var size = 256
         while size < expectedTerms * 2 && size < 1 << 20 { size <<= 1 }
         if slots.count == size {
@@ -38,9 +45,72 @@ struct TermCounter {
         } else {
             slots = Array(repeating: -1, count: size)
         }
+        if storage.count < size / 2 { storage = Array(repeating: storage[0], count: size / 2) }
     }
 
-    var uniqueCount: Int { entries.count }
+    /// Counts the word-like tokens (words, alphanumerics, ideographs) of `tokens`, which index `text`.
+    /// Returns how many there were and their total length in characters.
+    mutating func countWords(_ tokens: [Token], in text: UnsafeRawBufferPointer) -> (words: Int, characters: Int) {
+        var words = 0
+        var characters = 0
+        var next = 0
+        while next < tokens.count {
+            // The fast loop: ASCII terms of up to 16 bytes, with every table pinned. It returns at a token it
+            // leaves to `add` (longer or not ASCII) or when the table needs to grow.
+            let stop = tokens.withUnsafeBufferPointer { tokens in
+                slots.withUnsafeMutableBufferPointer { slots in
+                    storage.withUnsafeMutableBufferPointer { storage in
+                        var i = next
+                        let mask = slots.count - 1
+                        // Keep the table at most half full, and room for the next entry.
+                        let limit = min(slots.count / 2, storage.count)
+                        while i < tokens.count {
+                            let token = tokens[i]
+                            guard token.kind.isWordLike else {
+                                i += 1
+                                continue
+                            }
+                            let n = token.length
+                            guard n <= 16, uniqueCount < limit else { return i }
+                            let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
+                            let (low, high) = PackedStopwords.pack(start, count: n, readable: text.count - token.offset)
+                            guard (low | high) & 0x8080_8080_8080_8080 == 0 else { return i }
+                            let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
+                            var slot = Int(hash) & mask
+                            while true {
+                                let index = Int(slots[slot])
+                                if index < 0 {
+                                    slots[slot] = Int32(uniqueCount)
+                                    storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(n), offset: 0, hash: hash)
+                                    uniqueCount += 1
+                                    break
+                                }
+                                if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == n {
+                                    storage[index].count += 1
+                                    break
+                                }
+                                slot = (slot + 1) & mask
+                            }
+                            words += 1
+                            characters += n
+                            i += 1
+                        }
+                        return i
+                    }
+                }
+            }
+            guard stop < tokens.count else { break }
+            next = stop
+            if uniqueCount >= min(slots.count / 2, storage.count) {
+                grow()
+                continue
+            }
+            words += 1
+            characters += add(UnsafeRawBufferPointer(rebasing: text[tokens[stop].range]), readable: text.count - tokens[stop].offset)
+            next = stop + 1
+        }
+        return (words, characters)
+    }
 
     /// Adds one occurrence of the case-folded form of `word`; returns the word's length in characters.
     ///
@@ -49,6 +119,7 @@ struct TermCounter {
     @discardableResult
     mutating func add(_ word: UnsafeRawBufferPointer, readable: Int = 0) -> Int {
         guard let raw = word.baseAddress, word.count > 0 else { return 0 }
+        if uniqueCount >= min(slots.count / 2, storage.count) { grow() }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = word.count
         if n <= 16 {
@@ -93,76 +164,82 @@ struct TermCounter {
         let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
         let mask = slots.count - 1
         var slot = Int(hash) & mask
-        let found: Int32? = slots.withUnsafeBufferPointer { slots in
-            entries.withUnsafeBufferPointer { entries in
-                while true {
-                    let index = slots[slot]
-                    if index < 0 { return nil }
-                    let entry = entries[Int(index)]
-                    if entry.low == low && entry.high == high && Int(entry.length) == count { return index }
-                    slot = (slot + 1) & mask
-                }
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { break }
+            if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == count {
+                storage[index].count += 1
+                return
             }
+            slot = (slot + 1) & mask
         }
-        if let found {
-            entries[Int(found)].count += 1
-            return
-        }
-        slots[slot] = Int32(entries.count)
-        entries.append(Entry(offset: Int32(arena.count), length: Int32(count), hash: hash, count: 1, low: low, high: high))
-        let packed = (low.littleEndian, high.littleEndian)
-        withUnsafeBytes(of: packed) { bytes in
-            arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<count]).assumingMemoryBound(to: UInt8.self))
-        }
-        if entries.count * 2 > slots.count { grow() }
+        slots[slot] = Int32(uniqueCount)
+        storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(count), offset: 0, hash: hash)
+        uniqueCount += 1
     }
 
     /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash` (terms over 16 bytes).
     private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32, lowering: Bool) {
         let mask = slots.count - 1
         var slot = Int(hash) & mask
-        let found: Int32? = arena.withUnsafeBufferPointer { arena in
-            slots.withUnsafeBufferPointer { slots in
-                while true {
-                    let index = slots[slot]
-                    if index < 0 { return nil }
-                    let entry = entries[Int(index)]
-                    if entry.hash == hash, Int(entry.length) == bytes.count, entry.length > 16 {
-                        let stored = arena.baseAddress! + Int(entry.offset)
-                        var equal = true
-                        for k in 0..<bytes.count where stored[k] != (lowering ? asciiLower(bytes[k]) : bytes[k]) {
-                            equal = false
-                            break
-                        }
-                        if equal { return index }
+        let found: Int? = arena.withUnsafeBufferPointer { arena in
+            while true {
+                let index = Int(slots[slot])
+                if index < 0 { return nil }
+                let entry = storage[index]
+                if entry.hash == hash, Int(entry.length) == bytes.count, entry.length > 16 {
+                    let stored = arena.baseAddress! + Int(entry.offset)
+                    var equal = true
+                    for k in 0..<bytes.count where stored[k] != (lowering ? asciiLower(bytes[k]) : bytes[k]) {
+                        equal = false
+                        break
                     }
-                    slot = (slot + 1) & mask
+                    if equal { return index }
                 }
+                slot = (slot + 1) & mask
             }
         }
         if let found {
-            entries[Int(found)].count += 1
+            storage[found].count += 1
             return
         }
-        slots[slot] = Int32(entries.count)
-        entries.append(Entry(offset: Int32(arena.count), length: Int32(bytes.count), hash: hash, count: 1, low: 0, high: 0))
+        slots[slot] = Int32(uniqueCount)
+        storage[uniqueCount] = Entry(low: 0, high: 0, count: 1, length: Int32(bytes.count), offset: Int32(arena.count), hash: hash)
+        uniqueCount += 1
         if lowering {
             for b in bytes { arena.append(asciiLower(b)) }
         } else {
             arena.append(contentsOf: bytes)
         }
-        if entries.count * 2 > slots.count { grow() }
     }
 
-    func term(_ entry: Entry) -> ArraySlice<UInt8> {
-        arena[Int(entry.offset)..<Int(entry.offset + entry.length)]
+    /// The folded bytes of a term.
+    func term(_ entry: Entry) -> [UInt8] {
+        guard entry.length <= 16 else { return Array(arena[Int(entry.offset)..<Int(entry.offset + entry.length)]) }
+        return withUnsafeBytes(of: (entry.low.littleEndian, entry.high.littleEndian)) { Array($0.prefix(Int(entry.length))) }
     }
 
+    /// Whether `a`'s bytes sort before `b`'s, compared as unsigned bytes; packed terms without copying them.
+    func precedes(_ a: Entry, _ b: Entry) -> Bool {
+        if a.length <= 16 && b.length <= 16 {
+            // Byte order is the order of the big-endian words; zero padding sorts a prefix first.
+            let (a0, b0) = (a.low.byteSwapped, b.low.byteSwapped)
+            if a0 != b0 { return a0 < b0 }
+            let (a1, b1) = (a.high.byteSwapped, b.high.byteSwapped)
+            if a1 != b1 { return a1 < b1 }
+            return a.length < b.length
+        }
+        return term(a).lexicographicallyPrecedes(term(b))
+    }
+
+    /// Doubles the table (and the room for entries) and puts every entry back.
     private mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for (i, entry) in entries.enumerated() {
-            var slot = Int(entry.hash) & mask
+        let size = slots.count * 2
+        slots = Array(repeating: -1, count: size)
+        if storage.count < size / 2 { storage.append(contentsOf: repeatElement(storage[0], count: size / 2 - storage.count)) }
+        let mask = size - 1
+        for i in 0..<uniqueCount {
+            var slot = Int(storage[i].hash) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(i)
         }
