@@ -64,7 +64,10 @@ public struct Pipeline: Sendable {
         var source = SourceInfo(file: sourceName, sha256: SHA256.hex(bytes))
         source.gzip = decoded.gzip
         source.encoding = decoded.encoding
-        guard let utf8 = decoded.bytes else { return try processDecompressed(bytes, source: source, inputBytes: bytes.count) }
+        guard let utf8 = decoded.bytes else {
+            source.inputIsFile = true
+            return try processDecompressed(bytes, source: source, inputBytes: bytes.count)
+        }
         let captured = source
         return try utf8.withUnsafeBytes { buffer in
             Result { () throws(InputError) in try processDecompressed(buffer, source: captured, inputBytes: bytes.count) }
@@ -110,6 +113,9 @@ public struct Pipeline: Sendable {
         public var input = UnsafeRawBufferPointer(start: nil, count: 0)
         /// Where `input` starts in the whole decompressed input.
         public var baseOffset = 0
+        /// Whether `input` is the file exactly as stored (not decompressed, transcoded or a chunk), so that
+        /// `sha256` is its hash.
+        var inputIsFile = false
 
         public init(file: String, sha256: String) {
             self.file = file
@@ -227,6 +233,10 @@ public struct Pipeline: Sendable {
     static func recordID(article: RawArticle, source: SourceInfo) -> String {
         // A plain-text article longer than the size limit is hashed over the part that was kept.
         let end = min(article.offset + article.length, source.input.count)
+        // One article per file (plain text) that is the file's bytes as stored: its hash is the file's.
+        if source.inputIsFile && article.offset == 0 && end == source.input.count && source.sha256.utf8.count == 64 {
+            return String(source.sha256.prefix(32))
+        }
         let span = UnsafeRawBufferPointer(rebasing: source.input[article.offset..<end])
         var hasher = SHA256()
         hasher.update(span)
