@@ -78,15 +78,18 @@ let stopwordLists: [String: String] = [
 /// The stopwords of at most 16 bytes, each packed little-endian into two 64-bit words (zero-padded), in an
 /// open-addressing table. The cleaner looks up every word of every line: a lookup loads the word whole,
 /// folds ASCII case in the register and compares exactly, with no hash computed byte by byte.
-struct PackedStopwords: Sendable {
+///
+/// The tables are built once for the process and never change or go away, so they are held as plain pointers:
+/// a lookup is two loads, with nothing to retain or pin.
+struct PackedStopwords: @unchecked Sendable {
     static let shared = PackedStopwords()
 
     /// Pairs (low, high); (0, 0) marks an empty slot.
-    private let slots: [UInt64]
+    private let slots: UnsafePointer<UInt64>
     private let mask: Int
     /// One bit per hash value (16,384 bits, 2 KiB, stays in the L1 cache): most words that are not
     /// stopwords are turned away here without touching the 128 KiB table.
-    private let filter: [UInt64]
+    private let filter: UnsafePointer<UInt64>
 
     private init() {
         var size = 1
@@ -102,8 +105,14 @@ struct PackedStopwords: Sendable {
             slots[2 * i] = low
             slots[2 * i + 1] = high
         }
-        self.slots = slots
-        self.filter = filter
+        // Never deallocated: the one instance lives as long as the process.
+        func keep(_ words: [UInt64]) -> UnsafePointer<UInt64> {
+            let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: words.count)
+            pointer.initialize(from: words, count: words.count)
+            return UnsafePointer(pointer)
+        }
+        self.slots = keep(slots)
+        self.filter = keep(filter)
         mask = size - 1
     }
 
@@ -135,15 +144,13 @@ struct PackedStopwords: Sendable {
     @inline(__always)
     func contains(low: UInt64, high: UInt64) -> Bool {
         let f = Self.filterBit(low, high)
-        guard filter.withUnsafeBufferPointer({ $0[f >> 6] & (1 << UInt64(f & 63)) != 0 }) else { return false }
-        return slots.withUnsafeBufferPointer { slots in
-            var i = Self.slot(low, high, mask: mask)
-            while true {
-                let a = slots[2 &* i]
-                if a == low && slots[2 &* i &+ 1] == high { return true }
-                if a == 0 { return false }
-                i = (i &+ 1) & mask
-            }
+        guard filter[f >> 6] & (1 << UInt64(f & 63)) != 0 else { return false }
+        var i = Self.slot(low, high, mask: mask)
+        while true {
+            let a = slots[2 &* i]
+            if a == low && slots[2 &* i &+ 1] == high { return true }
+            if a == 0 { return false }
+            i = (i &+ 1) & mask
         }
     }
 
