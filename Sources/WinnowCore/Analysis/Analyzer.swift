@@ -99,7 +99,7 @@ public struct Analyzer: Sendable {
             if top.count > topTermCount { top.removeLast() }
         }
         return top.map { entry in
-            TermFrequency(term: String(decoding: counter.term(entry), as: UTF8.self), count: Int(entry.count))
+            TermFrequency(term: counter.termString(entry), count: Int(entry.count))
         }
     }
 }

@@ -219,6 +219,14 @@ struct TermCounter {
         return withUnsafeBytes(of: (entry.low.littleEndian, entry.high.littleEndian)) { Array($0.prefix(Int(entry.length))) }
     }
 
+    /// The folded bytes of a term as a string (up to 15 bytes, a string stored inline: no allocation).
+    func termString(_ entry: Entry) -> String {
+        guard entry.length <= 16 else { return String(decoding: term(entry), as: UTF8.self) }
+        return withUnsafeBytes(of: (entry.low.littleEndian, entry.high.littleEndian)) {
+            String(decoding: $0.prefix(Int(entry.length)), as: UTF8.self)
+        }
+    }
+
     /// Whether `a`'s bytes sort before `b`'s, compared as unsigned bytes; packed terms without copying them.
     func precedes(_ a: Entry, _ b: Entry) -> Bool {
         if a.length <= 16 && b.length <= 16 {
