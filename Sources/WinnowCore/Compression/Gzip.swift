@@ -112,7 +112,8 @@ public struct GzipEncoder: ~Copyable {
     /// - Parameter level: zlib compression level, 0 (store) to 9 (best).
     public init(level: Int = 6) throws(GzipError) {
         z = try ZStream(deflateLevel: Int32(max(0, min(9, level))))
-        scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        // Not zeroed: zlib writes before anything is read back.
+        scratch = [UInt8](unsafeUninitializedCapacity: 64 * 1024) { _, count in count = 64 * 1024 }
     }
 
     /// Compresses `input` and appends the compressed bytes to `output`.

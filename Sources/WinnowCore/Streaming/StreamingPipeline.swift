@@ -4,6 +4,14 @@ import Dispatch
 public protocol ByteSource {
     /// Reads up to `buffer.count` bytes into `buffer`; returns 0 at the end.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+
+    /// About how many bytes are left to read, if known (a file's size); readers size their buffers by it, so
+    /// that a small file does not cost a large buffer.
+    var sizeHint: Int? { get }
+}
+
+extension ByteSource {
+    public var sizeHint: Int? { nil }
 }
 
 /// A `ByteSource` over bytes in memory.
@@ -12,6 +20,8 @@ public struct MemorySource: ByteSource {
     public private(set) var offset = 0
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var sizeHint: Int? { bytes.count - offset }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = min(buffer.count, bytes.count - offset)
@@ -480,7 +490,9 @@ struct DecodedReader<Source: ByteSource> {
     private(set) var decompressedBytes = 0
     private var inflater: GzipInflater?
     private var started = false
-    private var raw = [UInt8](repeating: 0, count: 256 * 1024)
+    /// The block buffer: allocated at the first read, as large as the source (when it says) up to 256 KiB,
+    /// and not zeroed (every read writes what it returns).
+    private var raw: [UInt8] = []
 
     init(source: Source, limits: InflateLimits) {
         self.source = source
@@ -532,6 +544,11 @@ struct DecodedReader<Source: ByteSource> {
     /// Reads one block from the source, inflating it if needed; `keep` appends the result to `pending`.
     private mutating func readBlock(keep: Bool) throws {
         // The block buffer is moved out while the source writes into it (both are parts of self).
+        if self.raw.isEmpty {
+            // One byte more than the hint, so that a source of that size ends in one read.
+            let size = min(256 * 1024, max(4096, (source.sizeHint ?? .max - 1) + 1))
+            self.raw = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+        }
         var raw: [UInt8] = []
         swap(&raw, &self.raw)
         defer { swap(&raw, &self.raw) }

@@ -39,6 +39,8 @@ public struct FileError: Error, CustomStringConvertible, Sendable {
 public final class FileSource: ByteSource {
     public let path: String
     private let fd: Int32
+    /// The file's size when it was opened.
+    public let size: Int
 
     /// Opens a regular file; with `noFollow`, a symbolic link is refused (`ELOOP`).
     public init(path: String, noFollow: Bool = false) throws(FileError) {
@@ -56,9 +58,12 @@ public final class FileSource: ByteSource {
             throw FileError("read", path: path, code: EISDIR)
         }
         self.fd = fd
+        self.size = Int(info.st_size)
     }
 
     deinit { close(fd) }
+
+    public var sizeHint: Int? { size }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
