@@ -20,6 +20,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's mallopt, for the allocator tuning of the daemon and the command line.
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "WinnowCore",
             dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
             name: "WinnowDaemon",
             dependencies: [
                 "WinnowCore",
+                "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WinnowCore
+import WinnowDaemon
 
 @main
 struct WinnowCommand: ParsableCommand {
@@ -9,4 +10,9 @@ struct WinnowCommand: ParsableCommand {
         version: Winnow.version,
         subcommands: [Process.self, Watch.self, Status.self, Explain.self, Tokenize.self, Sentences.self, Bench.self]
     )
+
+    static func main() {
+        Allocator.keepFreedMemory()
+        main(nil)
+    }
 }
