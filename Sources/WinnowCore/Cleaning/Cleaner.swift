@@ -251,8 +251,8 @@ public struct Cleaner: Sendable {
     /// its first 40 bytes or more and cut short ("…", "..."). One hash per line, so linear in the lines.
     private func dropRepeats(_ body: UnsafeRawBufferPointer, _ lines: inout [Line]) {
         // A fixed hash, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
-        var whole = Set<UInt64>()
-        var starts = Set<UInt64>()
+        var whole = HashSet64()
+        var starts = HashSet64()
         for i in lines.indices where lines[i].rule == nil && lines[i].range.count >= 40 {
             let range = lines[i].range
             let start = Self.hash(body, range.lowerBound..<(range.lowerBound + 40))
@@ -684,13 +684,15 @@ public struct Cleaner: Sendable {
         if let last = value.utf8.last, last == UInt8(ascii: ".") || last == UInt8(ascii: "?") || last == UInt8(ascii: "!") {
             return false
         }
-        let lowerConnectors: Set<Substring> = ["and", "de", "van", "von", "der", "da", "del", "la", "le", "in", "for", "&"]
         let capitalised = words.filter { word in
             guard let first = word.unicodeScalars.first else { return false }
             return first.properties.isUppercase || lowerConnectors.contains(word)
         }
         return capitalised.count * 4 >= words.count * 3
     }
+
+    /// Lower-case words that join names in a byline ("Ludwig van Beethoven", "Smith and Jones").
+    private static let lowerConnectors: Set<Substring> = ["and", "de", "van", "von", "der", "da", "del", "la", "le", "in", "for", "&"]
 
     /// Reads "generated using X and edited by Y" (either part optional) from a generator note.
     static func parseGeneratorNote(_ note: String) -> (generator: String?, editor: String?) {
@@ -732,6 +734,48 @@ extension StringProtocol {
         while let first = scalars.first, trim.contains(first) { scalars = scalars.dropFirst() }
         while let last = scalars.last, trim.contains(last) { scalars = scalars.dropLast() }
         return String(String.UnicodeScalarView(scalars))
+    }
+}
+
+/// A set of 64-bit hashes (already well mixed), open addressing in one array: no hashing again, no per-insert
+/// bookkeeping. Zero stands for an empty slot, so zero itself is kept aside.
+struct HashSet64 {
+    private var slots = [UInt64](repeating: 0, count: 64)
+    private var count = 0
+    private var hasZero = false
+
+    func contains(_ value: UInt64) -> Bool {
+        if value == 0 { return hasZero }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: value >> 7) & mask
+        while slots[i] != 0 {
+            if slots[i] == value { return true }
+            i = (i + 1) & mask
+        }
+        return false
+    }
+
+    mutating func insert(_ value: UInt64) {
+        if value == 0 {
+            hasZero = true
+            return
+        }
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: value >> 7) & mask
+        while slots[i] != 0 {
+            if slots[i] == value { return }
+            i = (i + 1) & mask
+        }
+        slots[i] = value
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        count = 0
+        for value in old where value != 0 { insert(value) }
     }
 }
 

@@ -79,9 +79,17 @@ public struct FileProcessor: Sendable {
 
     /// Processes the input at `path` into the gzip-compressed JSON Lines file at `outputPath`.
     ///
-    /// - Parameter sourceName: the name written into each record's `source.file`.
-    public func process(path: String, sourceName: String, outputPath: String, noFollow: Bool = false, temporaryTag: String? = nil)
-        throws(ProcessingError) -> FileOutcome
+    /// - Parameters:
+    ///   - sourceName: the name written into each record's `source.file`.
+    ///   - syncingFolder: `fsync` the output folder after the rename (see `AtomicFileWriter.commit`).
+    public func process(
+        path: String,
+        sourceName: String,
+        outputPath: String,
+        noFollow: Bool = false,
+        temporaryTag: String? = nil,
+        syncingFolder: Bool = true
+    ) throws(ProcessingError) -> FileOutcome
     {
         let start = monotonicSeconds()
         let (folder, name) = FileSystem.split(outputPath)
@@ -97,7 +105,7 @@ public struct FileProcessor: Sendable {
         }
         let outcome = try stream(source, sourceName: sourceName, sha256: sha) { member throws(FileError) in try writer.write(member) }
         do {
-            try writer.commit(as: name)
+            try writer.commit(as: name, syncingFolder: syncingFolder)
         } catch {
             throw .file(error)
         }

@@ -137,7 +137,11 @@ public final class AtomicFileWriter {
     }
 
     /// Makes the file durable under `name` in the folder.
-    public func commit(as name: String) throws(FileError) {
+    ///
+    /// - Parameter syncingFolder: `fsync` the folder, so that the rename itself survives a crash. A caller
+    ///   that writes many files into one folder may pass false and sync the folder once at the end (see
+    ///   `FileSystem.syncFolder`): until then a crash can lose a rename, never leave a partial file.
+    public func commit(as name: String, syncingFolder: Bool = true) throws(FileError) {
         guard fsync(fd) == 0 else { throw FileError("fsync", path: temporaryPath) }
         let closing = fd
         fd = -1
@@ -150,7 +154,7 @@ public final class AtomicFileWriter {
             unlink(temporaryPath)
             throw error
         }
-        try FileSystem.syncFolder(folder)
+        if syncingFolder { try FileSystem.syncFolder(folder) }
     }
 }
 

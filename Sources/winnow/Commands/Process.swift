@@ -165,6 +165,8 @@ final class Runner: Sendable {
         var finished = 0
         var bytesIn = 0
         var lastProgress = 0.0
+        /// Output folders written to: each is synced once, after its last file (see `run`).
+        var folders: Set<String> = []
     }
 
     private let state = Locked(State())
@@ -198,6 +200,16 @@ final class Runner: Sendable {
             }
         }
         if showProgress { writeStderr("\r\u{1B}[K") }
+        // Each output was fsynced before its rename; one fsync per folder now makes the renames durable
+        // (thousands of small files would otherwise pay a folder sync each).
+        for folder in state.withLock({ $0.folders.sorted() }) {
+            do throws(FileError) {
+                try FileSystem.syncFolder(folder)
+            } catch {
+                printError("\(folder): \(error)")
+                state.withLock { $0.failures += 1 }
+            }
+        }
         return state.withLock { $0.failures }
     }
 
@@ -208,7 +220,9 @@ final class Runner: Sendable {
         var bytesIn = 0
         do throws(ProcessingError) {
             if let outputPath = job.outputPath {
-                let outcome = try processor.process(path: job.path, sourceName: job.sourceName, outputPath: outputPath)
+                let outcome = try processor.process(path: job.path, sourceName: job.sourceName, outputPath: outputPath, syncingFolder: false)
+                let folder = FileSystem.split(outputPath).folder
+                state.withLock { _ = $0.folders.insert(folder) }
                 bytesIn = outcome.inputBytes
                 for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
                 if outcome.issueCount > outcome.issues.count {
