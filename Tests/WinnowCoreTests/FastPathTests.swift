@@ -16,6 +16,11 @@ import Testing
         return (fast, full)
     }
 
+    @Test func caseFoldingShortcutsAgreeWithTheTable() {
+        // `fold` skips the lookup for scripts without case; every scalar must still fold as the table says.
+        #expect(Analyzer.foldingInconsistencies().isEmpty)
+    }
+
     @Test func tableFlagsMatchTheProperties() {
         let wrong = WordSegmenter.tableInconsistencies()
         #expect(wrong.isEmpty, "\(wrong.count) code points, from \(wrong.prefix(10))")

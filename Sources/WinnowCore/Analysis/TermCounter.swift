@@ -52,7 +52,7 @@ struct TermCounter {
     /// Returns how many there were and their total length in characters.
     mutating func countWords(_ tokens: [Token], in text: UnsafeRawBufferPointer) -> (words: Int, characters: Int) {
         var words = 0
-        var characters = 0
+        var totalCharacters = 0
         var next = 0
         while next < tokens.count {
             // The fast loop: ASCII terms of up to 16 bytes, with every table pinned. It returns at a token it
@@ -73,26 +73,33 @@ struct TermCounter {
                             let n = token.length
                             guard n <= 16, uniqueCount < limit else { return i }
                             let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
-                            let (low, high) = PackedStopwords.pack(start, count: n, readable: text.count - token.offset)
-                            guard (low | high) & 0x8080_8080_8080_8080 == 0 else { return i }
+                            var (low, high) = PackedStopwords.pack(start, count: n, readable: text.count - token.offset)
+                            var length = n
+                            var characters = n
+                            if (low | high) & 0x8080_8080_8080_8080 != 0 {
+                                // Not ASCII: fold it into the key here, unless the folded form outgrows it.
+                                guard let folded = CaseFolding.foldPacked(start, count: n) else { return i }
+                                (low, high, length) = folded
+                                characters = UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: start, count: n))
+                            }
                             let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
                             var slot = Int(hash) & mask
                             while true {
                                 let index = Int(slots[slot])
                                 if index < 0 {
                                     slots[slot] = Int32(uniqueCount)
-                                    storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(n), offset: 0, hash: hash)
+                                    storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(length), offset: 0, hash: hash)
                                     uniqueCount += 1
                                     break
                                 }
-                                if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == n {
+                                if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == length {
                                     storage[index].count += 1
                                     break
                                 }
                                 slot = (slot + 1) & mask
                             }
                             words += 1
-                            characters += n
+                            totalCharacters += characters
                             i += 1
                         }
                         return i
@@ -106,10 +113,10 @@ struct TermCounter {
                 continue
             }
             words += 1
-            characters += add(UnsafeRawBufferPointer(rebasing: text[tokens[stop].range]), readable: text.count - tokens[stop].offset)
+            totalCharacters += add(UnsafeRawBufferPointer(rebasing: text[tokens[stop].range]), readable: text.count - tokens[stop].offset)
             next = stop + 1
         }
-        return (words, characters)
+        return (words, totalCharacters)
     }
 
     /// Adds one occurrence of the case-folded form of `word`; returns the word's length in characters.
@@ -257,6 +264,66 @@ struct TermCounter {
 
 /// Simple case folding (Unicode CaseFolding.txt, statuses C and S) on UTF-8 bytes, by table.
 enum CaseFolding {
+    /// The folded form of `count` bytes at `p` (as `fold` makes it), packed as `PackedStopwords.pack` packs
+    /// a term, with its length; nil when the folded form is longer than 16 bytes.
+    @inline(__always)
+    static func foldPacked(_ p: UnsafePointer<UInt8>, count: Int) -> (low: UInt64, high: UInt64, length: Int)? {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var length = 0
+        @inline(__always) func put(_ byte: UInt8) {
+            if length < 8 {
+                low |= UInt64(byte) << UInt64(8 * length)
+            } else {
+                high |= UInt64(byte) << UInt64(8 * (length - 8))
+            }
+            length += 1
+        }
+        let end = p + count
+        var q = p
+        while q < end {
+            let b = q[0]
+            if b < 0x80 {
+                guard length < 16 else { return nil }
+                put(asciiLower(b))
+                q += 1
+                continue
+            }
+            let d = UTF8Bytes.decodeMultibyte(q, end)
+            defer { q += d.length }
+            if d.scalar == 0x2019 || d.scalar == 0x02BC {
+                guard length < 16 else { return nil }
+                put(UInt8(ascii: "'"))
+                continue
+            }
+            let folded = d.valid ? UnicodeProperties.fold(d.scalar) : d.scalar
+            if folded == d.scalar {
+                guard length + d.length <= 16 else { return nil }
+                for k in 0..<d.length { put(q[k]) }
+            } else {
+                let size = folded < 0x80 ? 1 : folded < 0x800 ? 2 : folded < 0x10000 ? 3 : 4
+                guard length + size <= 16 else { return nil }
+                switch size {
+                case 1:
+                    put(UInt8(folded))
+                case 2:
+                    put(UInt8(0xC0 | folded >> 6))
+                    put(UInt8(0x80 | folded & 0x3F))
+                case 3:
+                    put(UInt8(0xE0 | folded >> 12))
+                    put(UInt8(0x80 | folded >> 6 & 0x3F))
+                    put(UInt8(0x80 | folded & 0x3F))
+                default:
+                    put(UInt8(0xF0 | folded >> 18))
+                    put(UInt8(0x80 | folded >> 12 & 0x3F))
+                    put(UInt8(0x80 | folded >> 6 & 0x3F))
+                    put(UInt8(0x80 | folded & 0x3F))
+                }
+            }
+        }
+        return (PackedStopwords.foldASCII(low), PackedStopwords.foldASCII(high), length)
+    }
+
     /// Appends the case-folded form of `word` to `out`. Curly apostrophes fold to ASCII ones.
     static func fold(_ word: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         guard let raw = word.baseAddress else { return }

@@ -84,11 +84,33 @@ struct UnicodeProperties {
 
     @inline(__always)
     static func fold(_ scalar: UInt32) -> UInt32 {
+        // Hebrew, Arabic and the Indic and Southeast Asian scripts (U+0580–U+109F) have no case: no lookup.
+        if scalar >= uncasedMiddleStart && scalar < uncasedMiddleEnd { return scalar }
         if scalar < 0x3000 {
             let folded = smallFolding[Int(scalar)]
             return folded == 0 ? scalar : folded
         }
+        // CJK, kana and Hangul have no case: no lookup for them (a test checks the table agrees).
+        if scalar < uncasedEnd || (scalar >= hangulStart && scalar < fullwidthLatinStart) { return scalar }
         return folding[scalar] ?? scalar
+    }
+
+    static let uncasedMiddleStart: UInt32 = 0x0580
+    static let uncasedMiddleEnd: UInt32 = 0x10A0
+    /// U+3000 up to here (Cyrillic Extended-B) has no case folding.
+    static let uncasedEnd: UInt32 = 0xA640
+    /// From the Hangul syllables up to the fullwidth Latin capitals, no case folding either.
+    static let hangulStart: UInt32 = 0xAC00
+    static let fullwidthLatinStart: UInt32 = 0xFF21
+}
+
+extension Analyzer {
+    /// Scalars for which the case folding the analyzer uses (with its shortcuts for scripts without case)
+    /// differs from the folding table itself (should be none).
+    @_spi(Testing) public static func foldingInconsistencies() -> [UInt32] {
+        (UInt32(0)..<0x110000).filter { scalar in
+            UnicodeProperties.fold(scalar) != (UnicodeProperties.folding[scalar] ?? scalar)
+        }
     }
 }
 
