@@ -226,6 +226,7 @@ public struct StreamingPipeline: Sendable {
         var lineNumber = 1
         var indexBase = 0
         var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
+        defer { batcher.abandon() }
 
         func report(_ issues: [ReadIssue], base: Int) {
             for issue in issues {
@@ -285,7 +286,7 @@ public struct StreamingPipeline: Sendable {
             }
             if reader.atEnd && reader.pending.isEmpty { break }
         }
-        try batcher.flush(outcome: &outcome, write: write)
+        try batcher.finish(outcome: &outcome, write: write)
         outcome.articles = indexBase
         try outcome.requireArticles()
     }
@@ -304,6 +305,7 @@ public struct StreamingPipeline: Sendable {
     ) throws {
         let limits = configuration.limits
         var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
+        defer { batcher.abandon() }
         var base = start
         reader.pending.removeFirst(start)
         var chunk: [UInt8] = []
@@ -374,23 +376,33 @@ public struct StreamingPipeline: Sendable {
         if !articles.isEmpty {
             try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), outcome: &outcome, write: write)
         }
-        try batcher.flush(outcome: &outcome, write: write)
+        try batcher.finish(outcome: &outcome, write: write)
         try outcome.requireArticles()
     }
 
     /// Collects chunks and encodes them `parallelism` at a time, writing the members in input order.
+    ///
+    /// A full batch is encoded in the background while the caller reads the next one (reading and parsing
+    /// would otherwise leave the workers idle); at most two batches are in memory. Each batch in flight has
+    /// its own set of pipelines.
     struct ChunkBatcher {
         let streaming: StreamingPipeline
         let template: SourceTemplate
         let deadline: Deadline?
         var batch: [Chunk] = []
-        var pipelines: [Pipeline]
+        /// Two sets of one pipeline per worker: the batch being encoded uses one, the next batch the other.
+        private var pipelineSets: [WorkerSlots<Pipeline>]
+        private var nextSet = 0
+        private var inFlight: (group: DispatchGroup, results: WorkerSlots<Result<[UInt8], any Error>>)?
 
         init(streaming: StreamingPipeline, template: SourceTemplate, deadline: Deadline?) {
             self.streaming = streaming
             self.template = template
             self.deadline = deadline
-            pipelines = (0..<streaming.parallelism).map { _ in Pipeline(configuration: streaming.configuration) }
+            let sets = streaming.parallelism > 1 ? 2 : 1
+            pipelineSets = (0..<sets).map { _ in
+                WorkerSlots((0..<streaming.parallelism).map { _ in Pipeline(configuration: streaming.configuration) })
+            }
         }
 
         mutating func add(_ chunk: Chunk, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
@@ -398,43 +410,75 @@ public struct StreamingPipeline: Sendable {
             if batch.count >= streaming.parallelism { try flush(outcome: &outcome, write: write) }
         }
 
+        /// Writes the batch in flight, if any, and starts the collected one.
         mutating func flush(outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+            try drain(outcome: &outcome, write: write)
             guard !batch.isEmpty else { return }
-            var members = [[UInt8]](repeating: [], count: batch.count)
-            var failure: (any Error)? = nil
             let chunks = batch
-            if chunks.count == 1 {
-                members[0] = try streaming.encode(chunks[0], pipeline: &pipelines[0], template: template, deadline: deadline)
-            } else {
-                let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
-                let shared = WorkerSlots(pipelines)
-                let streaming = self.streaming
-                let template = self.template
-                let deadline = self.deadline
-                DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-                    var pipeline = shared[i]
+            batch.removeAll(keepingCapacity: true)
+            let pipelines = pipelineSets[nextSet]
+            nextSet = (nextSet + 1) % pipelineSets.count
+            if streaming.parallelism == 1 {
+                // One worker: encode here, nothing to overlap with.
+                var pipeline = pipelines[0]
+                defer { pipelines[0] = pipeline }
+                let member = try streaming.encode(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)
+                try emit([member], outcome: &outcome, write: write)
+                return
+            }
+            let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
+            let group = DispatchGroup()
+            let streaming = self.streaming
+            let template = self.template
+            let deadline = self.deadline
+            for i in chunks.indices {
+                DispatchQueue.global().async(group: group) {
+                    var pipeline = pipelines[i]
                     do {
                         results[i] = .success(try streaming.encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline))
                     } catch {
                         results[i] = .failure(error)
                     }
-                    shared[i] = pipeline
-                }
-                pipelines = shared.all
-                for i in 0..<chunks.count {
-                    switch results[i] {
-                    case .success(let member): members[i] = member
-                    case .failure(let error): failure = failure ?? error
-                    }
+                    pipelines[i] = pipeline
                 }
             }
-            if let failure { throw failure }
+            inFlight = (group, results)
+        }
+
+        /// Writes everything: the collected chunks and the batch in flight. Call it once at the end.
+        mutating func finish(outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+            try flush(outcome: &outcome, write: write)
+            try drain(outcome: &outcome, write: write)
+        }
+
+        /// Waits for the batch in flight, if any, without writing it (after an error elsewhere).
+        mutating func abandon() {
+            inFlight?.group.wait()
+            inFlight = nil
+        }
+
+        /// Waits for the batch in flight and writes its members in order.
+        private mutating func drain(outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+            guard let (group, results) = inFlight else { return }
+            group.wait()
+            inFlight = nil
+            var members: [[UInt8]] = []
+            members.reserveCapacity(results.count)
+            for i in 0..<results.count {
+                switch results[i] {
+                case .success(let member): members.append(member)
+                case .failure(let error): throw error
+                }
+            }
+            try emit(members, outcome: &outcome, write: write)
+        }
+
+        private func emit(_ members: [[UInt8]], outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
             for member in members {
                 try write(member)
                 outcome.outputBytes += member.count
                 outcome.chunks += 1
             }
-            batch.removeAll(keepingCapacity: true)
         }
     }
 
@@ -453,8 +497,8 @@ public struct StreamingPipeline: Sendable {
 /// Slots that parallel workers fill, one slot per worker index.
 ///
 /// Raw storage, not an Array: two threads writing different elements of one Array still make overlapping
-/// accesses to the array itself. Each slot is touched by one worker inside `concurrentPerform` and read only
-/// after it returns, which is what makes the unchecked conformance sound.
+/// accesses to the array itself. Each slot is touched by one worker (a task of a batch) and read only after
+/// the batch's group has been waited for, which is what makes the unchecked conformance sound.
 final class WorkerSlots<Value>: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<Value>
     let count: Int

@@ -138,10 +138,14 @@ struct Bench: ParsableCommand {
         }
         let threads = max(1, self.threads ?? onlineCores())
         let sharedFiles = files
+        // As `winnow process` does: files spread over the threads, and when there are fewer files than threads,
+        // each file's chunks spread over the rest.
+        let fileWorkers = min(threads, sharedFiles.count)
+        let parallelism = max(1, threads / fileWorkers)
         measure("end_to_end", bytes: corpusBytes) {
             let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                let processor = FileProcessor(configuration: PipelineConfiguration(), level: level)
+            DispatchQueue.concurrentPerform(iterations: fileWorkers) { _ in
+                let processor = FileProcessor(configuration: PipelineConfiguration(), level: level, parallelism: parallelism)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
                     guard index < sharedFiles.count else { break }
