@@ -157,17 +157,28 @@ public struct Cleaner: Sendable {
         let stopwordLanguage = totalStopwords * 10 >= totalWords
         // Rows of a data table (standings, a calendar, prices) are content, however short.
         let tableRows = Self.tableRows(lines, features)
-        func lineScore(_ i: Int) -> Double {
+        // Each candidate's score, once (zero for other lines).
+        var scores = [Double](repeating: 0, count: lines.count)
+        for i in candidates {
             let score = features[i]!.score(stopwordLanguage: stopwordLanguage)
-            return tableRows[i] ? max(score, tableRowScore) : score
+            scores[i] = tableRows[i] ? max(score, tableRowScore) : score
         }
-        // Lines the rules removed still separate text: they count against a region that spans them.
-        let ruleLines = lines.indices.filter { lines[$0].rule != nil && !footerMarkers.keys.contains($0) }
-        let sequence = (candidates + ruleLines).sorted()
-        var sequenceScores = sequence.map { i in
-            if features[i] != nil { return lineScore(i) }
-            // The title repeated in the page marks where the article starts.
-            return lines[i].rule == "title-repeat" ? titleAnchorScore : ruledLinePenalty
+        func lineScore(_ i: Int) -> Double { scores[i] }
+        // Lines the rules removed still separate text: they count against a region that spans them. (Lines
+        // in order: a candidate, or a line a rule removed that is not a footer marker.)
+        var sequence: [Int] = []
+        var sequenceScores: [Double] = []
+        sequence.reserveCapacity(lines.count)
+        sequenceScores.reserveCapacity(lines.count)
+        for i in lines.indices {
+            if features[i] != nil {
+                sequence.append(i)
+                sequenceScores.append(scores[i])
+            } else if lines[i].rule != nil && footerMarkers[i] == nil {
+                sequence.append(i)
+                // The title repeated in the page marks where the article starts.
+                sequenceScores.append(lines[i].rule == "title-repeat" ? titleAnchorScore : ruledLinePenalty)
+            }
         }
         // A long run of lines that are not text separates more than its length: each further line of a run
         // costs a tenth more (a caption or two inside an article cost little; a menu block between the
