@@ -14,7 +14,6 @@ let package = Package(
             name: "TextThroughput",
             dependencies: [
                 .product(name: "WinnowCore", package: "winnow"),
-                .product(name: "WinnowDaemon", package: "winnow"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "TextThroughput",
