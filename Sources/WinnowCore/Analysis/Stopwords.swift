@@ -88,7 +88,7 @@ struct PackedStopwords: @unchecked Sendable {
     private let slots: UnsafePointer<UInt64>
     private let mask: Int
     /// One bit per hash value (16,384 bits, 2 KiB, stays in the L1 cache): most words that are not
-    /// stopwords are turned away here without touching the 128 KiB table.
+    /// stopwords are turned away here without touching the 64 KiB table (802 stopwords in 4,096 slots).
     private let filter: UnsafePointer<UInt64>
 
     private init() {
