@@ -61,7 +61,6 @@ struct TermCounter {
                 slots.withUnsafeMutableBufferPointer { slots in
                     storage.withUnsafeMutableBufferPointer { storage in
                         var i = next
-                        let mask = slots.count - 1
                         // Keep the table at most half full, and room for the next entry.
                         let limit = min(slots.count / 2, storage.count)
                         while i < tokens.count {
@@ -82,22 +81,7 @@ struct TermCounter {
                                 (low, high, length) = folded
                                 characters = UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: start, count: n))
                             }
-                            let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
-                            var slot = Int(hash) & mask
-                            while true {
-                                let index = Int(slots[slot])
-                                if index < 0 {
-                                    slots[slot] = Int32(uniqueCount)
-                                    storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(length), offset: 0, hash: hash)
-                                    uniqueCount += 1
-                                    break
-                                }
-                                if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == length {
-                                    storage[index].count += 1
-                                    break
-                                }
-                                slot = (slot + 1) & mask
-                            }
+                            Self.countPacked(low, high, length: length, slots: slots, storage: storage, uniqueCount: &uniqueCount)
                             words += 1
                             totalCharacters += characters
                             i += 1
@@ -135,6 +119,10 @@ struct TermCounter {
                 insertPacked(low, high, count: n)
                 return n
             }
+            if let folded = CaseFolding.foldPacked(base, count: n) {
+                insertPacked(folded.low, folded.high, count: folded.length)
+                return UTF8Bytes.scalarCount(word)
+            }
         } else {
             var ascii = true
             var hash: UInt32 = 2_166_136_261
@@ -168,21 +156,41 @@ struct TermCounter {
 
     /// Counts the term whose folded bytes are `low`, `high` (packed; `count` bytes of them).
     private mutating func insertPacked(_ low: UInt64, _ high: UInt64, count: Int) {
+        slots.withUnsafeMutableBufferPointer { slots in
+            storage.withUnsafeMutableBufferPointer { storage in
+                Self.countPacked(low, high, length: count, slots: slots, storage: storage, uniqueCount: &uniqueCount)
+            }
+        }
+    }
+
+    /// Finds the packed term in the table, or adds it as the next entry, and counts one occurrence. The table
+    /// must have room (see `grow`).
+    @inline(__always)
+    private static func countPacked(
+        _ low: UInt64,
+        _ high: UInt64,
+        length: Int,
+        slots: UnsafeMutableBufferPointer<Int32>,
+        storage: UnsafeMutableBufferPointer<Entry>,
+        uniqueCount: inout Int
+    ) {
         let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
         let mask = slots.count - 1
         var slot = Int(hash) & mask
         while true {
             let index = Int(slots[slot])
-            if index < 0 { break }
-            if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == count {
+            if index < 0 {
+                slots[slot] = Int32(uniqueCount)
+                storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(length), offset: 0, hash: hash)
+                uniqueCount += 1
+                return
+            }
+            if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == length {
                 storage[index].count += 1
                 return
             }
             slot = (slot + 1) & mask
         }
-        slots[slot] = Int32(uniqueCount)
-        storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(count), offset: 0, hash: hash)
-        uniqueCount += 1
     }
 
     /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash` (terms over 16 bytes).
@@ -291,37 +299,24 @@ enum CaseFolding {
             }
             let d = UTF8Bytes.decodeMultibyte(q, end)
             defer { q += d.length }
-            if d.scalar == 0x2019 || d.scalar == 0x02BC {
-                guard length < 16 else { return nil }
-                put(UInt8(ascii: "'"))
-                continue
-            }
-            let folded = d.valid ? UnicodeProperties.fold(d.scalar) : d.scalar
-            if folded == d.scalar {
+            if let replacement = replacement(for: d) {
+                guard length + UTF8Bytes.encodedLength(replacement) <= 16 else { return nil }
+                UTF8Bytes.encode(replacement, put)
+            } else {
                 guard length + d.length <= 16 else { return nil }
                 for k in 0..<d.length { put(q[k]) }
-            } else {
-                let size = folded < 0x80 ? 1 : folded < 0x800 ? 2 : folded < 0x10000 ? 3 : 4
-                guard length + size <= 16 else { return nil }
-                switch size {
-                case 1:
-                    put(UInt8(folded))
-                case 2:
-                    put(UInt8(0xC0 | folded >> 6))
-                    put(UInt8(0x80 | folded & 0x3F))
-                case 3:
-                    put(UInt8(0xE0 | folded >> 12))
-                    put(UInt8(0x80 | folded >> 6 & 0x3F))
-                    put(UInt8(0x80 | folded & 0x3F))
-                default:
-                    put(UInt8(0xF0 | folded >> 18))
-                    put(UInt8(0x80 | folded >> 12 & 0x3F))
-                    put(UInt8(0x80 | folded >> 6 & 0x3F))
-                    put(UInt8(0x80 | folded & 0x3F))
-                }
             }
         }
         return (PackedStopwords.foldASCII(low), PackedStopwords.foldASCII(high), length)
+    }
+
+    /// What a decoded character that is not ASCII folds to, or nil when it stays as it is: curly
+    /// apostrophes become ASCII ones, the rest follows the folding table (invalid bytes stay).
+    @inline(__always)
+    static func replacement(for d: UTF8Bytes.Decoded) -> UInt32? {
+        if d.scalar == 0x2019 || d.scalar == 0x02BC { return UInt32(UInt8(ascii: "'")) }
+        let folded = d.valid ? UnicodeProperties.fold(d.scalar) : d.scalar
+        return folded == d.scalar ? nil : folded
     }
 
     /// Appends the case-folded form of `word` to `out`. Curly apostrophes fold to ASCII ones.
@@ -339,15 +334,10 @@ enum CaseFolding {
             }
             let d = UTF8Bytes.decodeMultibyte(p, end)
             defer { p += d.length }
-            if d.scalar == 0x2019 || d.scalar == 0x02BC {
-                out.append(UInt8(ascii: "'"))
-                continue
-            }
-            let folded = d.valid ? UnicodeProperties.fold(d.scalar) : d.scalar
-            if folded == d.scalar {
-                out.append(contentsOf: UnsafeBufferPointer(start: p, count: d.length))
+            if let replacement = replacement(for: d) {
+                UTF8Bytes.append(scalar: replacement, to: &out)
             } else {
-                UTF8Bytes.append(scalar: folded, to: &out)
+                out.append(contentsOf: UnsafeBufferPointer(start: p, count: d.length))
             }
         }
     }

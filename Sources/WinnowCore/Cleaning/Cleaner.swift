@@ -163,7 +163,6 @@ public struct Cleaner: Sendable {
             let score = features[i]!.score(stopwordLanguage: stopwordLanguage)
             scores[i] = tableRows[i] ? max(score, tableRowScore) : score
         }
-        func lineScore(_ i: Int) -> Double { scores[i] }
         // Lines the rules removed still separate text: they count against a region that spans them. (Lines
         // in order: a candidate, or a line a rule removed that is not a footer marker.)
         var sequence: [Int] = []
@@ -206,7 +205,7 @@ public struct Cleaner: Sendable {
         //    before it (a share bar's "Comments" link) does not.
         //    Nor does one with more of the main text after it than before it.
         let mainStart = candidates[region.lowerBound]
-        let regionScores = region.map { (line: candidates[$0], score: max(0, lineScore(candidates[$0]))) }
+        let regionScores = region.map { (line: candidates[$0], score: max(0, scores[candidates[$0]])) }
         let ending = footerMarkers.keys.sorted().first { marker in
             guard marker > mainStart else { return false }
             let before = regionScores.filter { $0.line < marker }.reduce(0) { $0 + $1.score }
@@ -229,7 +228,7 @@ public struct Cleaner: Sendable {
 
         // 4. Context smoothing: inside the main text a short line between two body lines is a subheading or a
         //    short paragraph and stays; everything outside it goes.
-        func isProse(_ k: Int) -> Bool { lineScore(candidates[k]) > 0 }
+        func isProse(_ k: Int) -> Bool { scores[candidates[k]] > 0 }
         for (k, i) in candidates.enumerated() {
             let f = features[i]!
             if !region.contains(k) {
@@ -419,25 +418,16 @@ public struct Cleaner: Sendable {
             i += 1
         }
         guard hasYear else { return false }
-        // A month name, compared on bytes (its first three letters, then the rest).
-        for start in 0..<(line.count - 2) {
-            let a = asciiLower(line[start]), b = asciiLower(line[start + 1]), c = asciiLower(line[start + 2])
-            for month in Self.monthNames where month[0] == a && month[1] == b && month[2] == c {
-                guard start + month.count <= line.count else { continue }
-                var equal = true
-                for k in 3..<month.count where asciiLower(line[start + k]) != month[k] {
-                    equal = false
-                    break
-                }
-                if equal { return true }
-            }
+        // A month name, compared on the bytes.
+        for start in 0..<(line.count - 2) where Self.monthNames.contains(where: { hasASCIICaseless(line, at: start, $0) }) {
+            return true
         }
         return false
     }
 
-    private static let monthNames: [[UInt8]] = [
+    private static let monthNames: [StaticString] = [
         "january", "february", "march", "april", "may ", "june", "july", "august", "september", "october", "november", "december",
-    ].map { Array($0.utf8) }
+    ]
 
     /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
     /// ("34 responses to “…”", "12 Comments", "5 thoughts on …") or the first of two or more short lines that
@@ -471,12 +461,10 @@ public struct Cleaner: Sendable {
         guard line[n - 3] == 0x20, asciiLower(line[n - 1]) == UInt8(ascii: "m"),
             asciiLower(line[n - 2]) == UInt8(ascii: "a") || asciiLower(line[n - 2]) == UInt8(ascii: "p")
         else { return false }
-        let lower = line.map(asciiLower)
-        // h:mm or hh:mm before the am/pm, and " at " before that.
-        let beforeMeridiem = lower.dropLast(3)
-        guard let colon = beforeMeridiem.lastIndex(of: UInt8(ascii: ":")), beforeMeridiem.endIndex - colon == 3 else { return false }
-        let atWord = Array(" at ".utf8)
-        for start in 0..<max(0, colon - 3) where Array(lower[start..<(start + 4)]) == atWord { return true }
+        // h:mm or hh:mm before the am/pm (the last colon, two digits before " am"), and " at " before that.
+        let colon = n - 6
+        guard line[colon] == UInt8(ascii: ":"), line[n - 5] != UInt8(ascii: ":"), line[n - 4] != UInt8(ascii: ":") else { return false }
+        for start in 0..<max(0, colon - 3) where hasASCIICaseless(line, at: start, " at ") { return true }
         return false
     }
 
@@ -488,28 +476,18 @@ public struct Cleaner: Sendable {
         let digits = i
         while i < line.count, line[i] >= 0x30, line[i] <= 0x39 || line[i] == UInt8(ascii: ",") { i += 1 }
         guard i > digits, i < line.count, line[i] == 0x20 else { return false }
-        let rest = line[(i + 1)...].prefix(12).map(asciiLower)
-        for word in ["responses", "response", "comments", "comment", "thoughts on", "replies", "reactions"] {
-            let w = Array(word.utf8)
-            if rest.count >= w.count && Array(rest[0..<w.count]) == w
-                && (rest.count == w.count || !isASCIIAlphanumeric(rest[w.count]))
-            {
-                return true
-            }
+        let start = i + 1
+        let words: [StaticString] = ["responses", "response", "comments", "comment", "thoughts on", "replies", "reactions"]
+        return words.contains { word in
+            let end = start + word.utf8CodeUnitCount
+            return hasASCIICaseless(line, at: start, word) && (end == line.count || !isASCIIAlphanumeric(line[end]))
         }
-        return false
     }
 
     /// A short line ending in " says:", " said:" or " wrote:" (a commenter's name line).
     @_spi(Testing) public static func endsLikeCommenterName(_ line: UnsafeRawBufferPointer) -> Bool {
         guard line.count >= 7, line.count <= 60, line[line.count - 1] == UInt8(ascii: ":") else { return false }
-        @inline(__always) func endsWith(_ ending: StaticString) -> Bool {
-            let count = ending.utf8CodeUnitCount
-            return ending.withUTF8Buffer { e in
-                for k in 0..<count where asciiLower(line[line.count - count + k]) != e[k] { return false }
-                return true
-            }
-        }
+        func endsWith(_ ending: StaticString) -> Bool { hasASCIICaseless(line, at: line.count - ending.utf8CodeUnitCount, ending) }
         return endsWith(" says:") || endsWith(" said:") || endsWith(" wrote:")
     }
 

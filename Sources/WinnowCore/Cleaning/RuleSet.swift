@@ -190,6 +190,18 @@ func asciiLower(_ b: UInt8) -> UInt8 {
     b >= 0x41 && b <= 0x5A ? b | 0x20 : b
 }
 
+/// Whether `bytes` hold `literal` (lower-case ASCII) at `offset`, ignoring ASCII case; false when it would
+/// run past either end.
+@inline(__always)
+func hasASCIICaseless(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard offset >= 0, offset + count <= bytes.count else { return false }
+    return literal.withUTF8Buffer { l in
+        for k in 0..<count where asciiLower(bytes[offset + k]) != l[k] { return false }
+        return true
+    }
+}
+
 @inlinable @inline(__always)
 func isASCIIAlphanumeric(_ b: UInt8) -> Bool {
     let l = b | 0x20

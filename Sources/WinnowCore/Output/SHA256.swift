@@ -25,13 +25,10 @@ public struct SHA256: @unchecked Sendable {
         hasher.update(bufferPointer: bytes)
     }
 
-
     /// Finishes the hash and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
         Array(hasher.finalize())
     }
-
-
 }
 #else
 /// SHA-256 (FIPS 180-4) in portable Swift, for builds without swift-crypto (the fuzzer's).
@@ -69,7 +66,6 @@ public struct SHA256: Sendable {
         }
     }
 
-
     /// Finishes the hash and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
         let bitLength = totalBytes &* 8
@@ -93,8 +89,6 @@ public struct SHA256: Sendable {
         }
         return digest
     }
-
-
 
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,

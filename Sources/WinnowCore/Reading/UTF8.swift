@@ -155,22 +155,34 @@ public enum UTF8Bytes {
     /// Appends the UTF-8 encoding of `scalar` to `output`.
     @inlinable
     public static func append(scalar: UInt32, to output: inout [UInt8]) {
+        encode(scalar) { output.append($0) }
+    }
+
+    /// Hands the UTF-8 bytes of `scalar` to `put`, in order.
+    @usableFromInline @inline(__always)
+    static func encode(_ scalar: UInt32, _ put: (UInt8) -> Void) {
         switch scalar {
         case 0..<0x80:
-            output.append(UInt8(scalar))
+            put(UInt8(scalar))
         case 0x80..<0x800:
-            output.append(UInt8(0xC0 | scalar >> 6))
-            output.append(UInt8(0x80 | scalar & 0x3F))
+            put(UInt8(0xC0 | scalar >> 6))
+            put(UInt8(0x80 | scalar & 0x3F))
         case 0x800..<0x10000:
-            output.append(UInt8(0xE0 | scalar >> 12))
-            output.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
-            output.append(UInt8(0x80 | scalar & 0x3F))
+            put(UInt8(0xE0 | scalar >> 12))
+            put(UInt8(0x80 | (scalar >> 6) & 0x3F))
+            put(UInt8(0x80 | scalar & 0x3F))
         default:
-            output.append(UInt8(0xF0 | scalar >> 18))
-            output.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
-            output.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
-            output.append(UInt8(0x80 | scalar & 0x3F))
+            put(UInt8(0xF0 | scalar >> 18))
+            put(UInt8(0x80 | (scalar >> 12) & 0x3F))
+            put(UInt8(0x80 | (scalar >> 6) & 0x3F))
+            put(UInt8(0x80 | scalar & 0x3F))
         }
+    }
+
+    /// How many bytes `scalar` takes in UTF-8.
+    @inline(__always)
+    static func encodedLength(_ scalar: UInt32) -> Int {
+        scalar < 0x80 ? 1 : scalar < 0x800 ? 2 : scalar < 0x10000 ? 3 : 4
     }
 }
 

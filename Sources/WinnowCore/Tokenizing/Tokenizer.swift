@@ -439,14 +439,7 @@ struct EntityMerger {
     /// The end of a URL starting at `token` ("http://", "https://", "ftp://" or "www."), if one does.
     private func urlEnd(at token: Token) -> Int? {
         let start = token.offset
-        func has(_ prefix: StaticString) -> Bool {
-            let count = prefix.utf8CodeUnitCount
-            guard start + count <= text.count else { return false }
-            return prefix.withUTF8Buffer { p in
-                for i in 0..<count where asciiLower(text[start + i]) != p[i] { return false }
-                return true
-            }
-        }
+        func has(_ prefix: StaticString) -> Bool { hasASCIICaseless(text, at: start, prefix) }
         // Most candidates are words before a colon or a full stop ("said:", "day."): one byte rules them out.
         let lead = asciiLower(text[start])
         guard lead == UInt8(ascii: "h") || lead == UInt8(ascii: "f") || lead == UInt8(ascii: "w") else { return nil }
