@@ -102,3 +102,42 @@ extension CleanerTests {
         #expect(!isDate("Top 10 lists"))
     }
 }
+
+/// The cleaner's line measurements (eight bytes at a time, words visited at their ends, stopwords in a perfect
+/// hash table) against a plain count, on real text of several scripts and on lines built to fall on every
+/// boundary of the eight-byte steps.
+@Suite struct LineFeatureTests {
+    @Test(arguments: [
+        "zyte/comments-pft.txt", "zyte/numbered-list-remember.txt", "zyte/related-dates-examiner.txt", "zyte/repeats-bi.txt",
+        "bbc/business-001.txt", "bbc/sport-199.txt", "bbc/tech-001.txt", "arabic-8.jsonl", "ria-2.jsonl", "nepali-bom.txt",
+    ])
+    func agreeWithAPlainCount(fixtureName: String) throws {
+        let text = try fixture(fixtureName)
+        #expect(text.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+    }
+
+    @Test func agreeOnEveryAlignment() {
+        // Words of every length from 1 to 20, stopwords among them, capitals, digits, separators, tabs, runs of
+        // spaces and ideographs, each line shifted by 0 to 8 bytes so that words start and end at every
+        // position of a step.
+        let pieces = [
+            "a", "of", "The", "THE", "and", "Because", "themselves", "x", "7", "42nd", "A|B", "home>news", "中文", "日本語テキスト",
+            "\t", "   ", "ourselves", "internationalisation", "été", "сообщает", "في", "abcdefghijklmnop", "abcdefghijklmnopq",
+        ]
+        var text = ""
+        for shift in 0...8 {
+            for start in pieces.indices {
+                let words = (0..<12).map { pieces[(start + $0 * 7) % pieces.count] }
+                text += String(repeating: " ", count: shift) + words.joined(separator: " ") + "\n"
+                text += String(repeating: "x", count: shift) + words.joined() + "\n"
+            }
+        }
+        var bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+        // The last line ends the buffer on a word of 1 to 16 bytes: nothing past it is read.
+        for length in 1...17 {
+            bytes = Array(("the end of " + String(repeating: "w", count: length)).utf8)
+            #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+        }
+    }
+}

@@ -75,45 +75,78 @@ let stopwordLists: [String: String] = [
         """,
 ]
 
-/// The stopwords of at most 16 bytes, each packed little-endian into two 64-bit words (zero-padded), in an
-/// open-addressing table. The cleaner looks up every word of every line: a lookup loads the word whole,
-/// folds ASCII case in the register and compares exactly, with no hash computed byte by byte.
+/// The stopwords of at most 16 bytes, each packed little-endian into two 64-bit words (zero-padded), in a
+/// perfect hash table: every stopword has a slot of its own, found from its hash and one displacement, so
+/// a lookup is two loads and one comparison, with no branch and no probing. The cleaner looks up every word
+/// of every line, where stopwords and other words alternate as unpredictably as a coin: a test that branched
+/// on the answer (a filter, a probe loop) would mispredict on every other word.
 ///
-/// The tables are built once for the process and never change or go away, so they are held as plain pointers:
-/// a lookup is two loads, with nothing to retain or pin.
+/// Built once for the process (hash and displace: buckets of keys, largest first, each given the first
+/// displacement that puts all its keys in free slots); the tables never change or go away, so they are held
+/// as plain pointers.
 struct PackedStopwords: @unchecked Sendable {
     static let shared = PackedStopwords()
 
-    /// Pairs (low, high); (0, 0) marks an empty slot.
+    /// Pairs (low, high); (0, 0) marks an empty slot (no word packs to it).
     private let slots: UnsafePointer<UInt64>
-    private let mask: Int
-    /// One bit per hash value (16,384 bits, 2 KiB, stays in the L1 cache): most words that are not
-    /// stopwords are turned away here without touching the 64 KiB table (802 stopwords in 4,096 slots).
-    private let filter: UnsafePointer<UInt64>
+    private let mask: UInt32
+    /// A displacement per bucket (the top bits of a key's hash choose its bucket).
+    private let displacements: UnsafePointer<UInt32>
+    private static let bucketBits = 8
 
     private init() {
+        let keys = allStopwords.filter { $0.count <= 16 }.map { word in
+            word.withUnsafeBufferPointer { Self.pack($0.baseAddress!, count: $0.count, readable: $0.count) }
+        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        var buckets = [[(UInt64, UInt64)]](repeating: [], count: 1 << Self.bucketBits)
+        for key in keys { buckets[Self.bucket(Self.mix(key.0, key.1))].append(key) }
+        let order = buckets.indices.sorted { (buckets[$0].count, $1) > (buckets[$1].count, $0) }
+        // The next power of two of slots (1,024 of 16 bytes for the built-in lists, in the L1 cache): more if
+        // displacing fails.
         var size = 1
-        while size < allStopwords.count * 4 { size <<= 1 }
-        var slots = [UInt64](repeating: 0, count: size * 2)
-        var filter = [UInt64](repeating: 0, count: 256)
-        for word in allStopwords where word.count <= 16 {
-            let (low, high) = word.withUnsafeBufferPointer { Self.pack($0.baseAddress!, count: $0.count, readable: $0.count) }
-            let f = Self.filterBit(low, high)
-            filter[f >> 6] |= 1 << UInt64(f & 63)
-            var i = Self.slot(low, high, mask: size - 1)
-            while slots[2 * i] != 0 && (slots[2 * i] != low || slots[2 * i + 1] != high) { i = (i + 1) & (size - 1) }
-            slots[2 * i] = low
-            slots[2 * i + 1] = high
+        while size < keys.count { size <<= 1 }
+        var slots: [UInt64]
+        var displacements: [UInt32]
+        build: while true {
+            slots = [UInt64](repeating: 0, count: size * 2)
+            displacements = [UInt32](repeating: 0, count: 1 << Self.bucketBits)
+            var taken = [Bool](repeating: false, count: size)
+            for b in order where !buckets[b].isEmpty {
+                var found = false
+                var places: [Int] = []
+                for d in UInt32(0)..<65_536 {
+                    places.removeAll(keepingCapacity: true)
+                    for key in buckets[b] {
+                        let place = Self.slot(Self.mix(key.0, key.1), d, mask: UInt32(size - 1))
+                        guard !taken[place], !places.contains(place) else { break }
+                        places.append(place)
+                    }
+                    guard places.count == buckets[b].count else { continue }
+                    for (key, place) in zip(buckets[b], places) {
+                        taken[place] = true
+                        slots[2 * place] = key.0
+                        slots[2 * place + 1] = key.1
+                    }
+                    displacements[b] = d
+                    found = true
+                    break
+                }
+                if !found {
+                    size <<= 1
+                    continue build
+                }
+            }
+            break
         }
         // Never deallocated: the one instance lives as long as the process.
-        func keep(_ words: [UInt64]) -> UnsafePointer<UInt64> {
-            let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: words.count)
-            pointer.initialize(from: words, count: words.count)
+        func keep<T>(_ values: [T]) -> UnsafePointer<T> {
+            let pointer = UnsafeMutablePointer<T>.allocate(capacity: values.count)
+            pointer.initialize(from: values, count: values.count)
             return UnsafePointer(pointer)
         }
         self.slots = keep(slots)
-        self.filter = keep(filter)
-        mask = size - 1
+        self.displacements = keep(displacements)
+        mask = UInt32(size - 1)
     }
 
     /// Mixes a packed key into 64 well-spread bits (its high bits are the best); the term counter uses it too.
@@ -123,13 +156,17 @@ struct PackedStopwords: @unchecked Sendable {
     }
 
     @inline(__always)
-    private static func filterBit(_ low: UInt64, _ high: UInt64) -> Int {
-        Int(truncatingIfNeeded: mix(low, high) >> 50)
+    private static func bucket(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: hash >> UInt64(64 - bucketBits))
     }
 
+    /// The slot of a key: a start and a step from two parts of its hash, and its bucket's displacement times
+    /// the step (so one displacement moves the keys of a bucket apart, not only together).
     @inline(__always)
-    private static func slot(_ low: UInt64, _ high: UInt64, mask: Int) -> Int {
-        Int(truncatingIfNeeded: mix(low, high) >> 40) & mask
+    private static func slot(_ hash: UInt64, _ displacement: UInt32, mask: UInt32) -> Int {
+        let start = UInt32(truncatingIfNeeded: hash >> 20)
+        let step = UInt32(truncatingIfNeeded: hash >> 36) | 1
+        return Int(truncatingIfNeeded: (start &+ displacement &* step) & mask)
     }
 
     /// Whether the `count` bytes at `p` (at most 16), with ASCII case folded, are a stopword. `readable` is
@@ -143,15 +180,9 @@ struct PackedStopwords: @unchecked Sendable {
     /// Whether the packed, folded bytes `low`, `high` (see `pack`) are a stopword.
     @inline(__always)
     func contains(low: UInt64, high: UInt64) -> Bool {
-        let f = Self.filterBit(low, high)
-        guard filter[f >> 6] & (1 << UInt64(f & 63)) != 0 else { return false }
-        var i = Self.slot(low, high, mask: mask)
-        while true {
-            let a = slots[2 &* i]
-            if a == low && slots[2 &* i &+ 1] == high { return true }
-            if a == 0 { return false }
-            i = (i &+ 1) & mask
-        }
+        let hash = Self.mix(low, high)
+        let i = Self.slot(hash, displacements[Self.bucket(hash)], mask: mask)
+        return (slots[2 &* i] ^ low) | (slots[2 &* i &+ 1] ^ high) == 0
     }
 
     /// The first `count` bytes (1 to 16) at `p` as two little-endian words, zero-padded, ASCII A–Z folded.

@@ -64,12 +64,27 @@ public struct Cleaner: Sendable {
         self.memory = memory
     }
 
-    /// A line of the body, as a byte range with its classification.
+    /// A line of the body: where it lies, what the cleaner measured on it, and what it decided.
     struct Line {
         var range: Range<Int>  // trimmed, relative to the body
         var fullRange: Range<Int>  // untrimmed, without the line break
-        var rule: String?
-        var disposition: Removal.Disposition = .dropped
+        var verdict = Verdict.kept
+        /// Removed into `meta` rather than dropped.
+        var movedToMeta = false
+        /// A footer marker ("Comments"): the article may end here.
+        var isFooterMarker = false
+        /// Measured on the lines no phrase rule claimed.
+        var features = LineFeatures()
+        /// The line's weight in the main-text search.
+        var score = 0.0
+
+        init(range: Range<Int>, fullRange: Range<Int>) {
+            self.range = range
+            self.fullRange = fullRange
+        }
+
+        /// A line with text that nothing has claimed yet: the main-text search weighs it.
+        var isCandidate: Bool { verdict.isKept && !range.isEmpty }
     }
 
     /// Cleans one article.
@@ -88,62 +103,59 @@ public struct Cleaner: Sendable {
     ) -> CleanedArticle {
         var meta = meta
         var lines = Self.splitLines(body)
-        var footerMarkers: [Int: String] = [:]
-        var features: [LineFeatures?] = Array(repeating: nil, count: lines.count)
 
         // 1. Phrase rules, line by line; every other line gets its features.
         for i in lines.indices {
             let range = lines[i].range
             if range.isEmpty { continue }
             if repeatsTitle(body, range, title) {
-                lines[i].rule = "title-repeat"
+                lines[i].verdict = .titleRepeat
                 continue
             }
-            if let (rule, matchLength) = rules.firstMatch(UnsafeRawBufferPointer(rebasing: body[range])) {
-                switch rule.action {
+            let line = UnsafeRawBufferPointer(rebasing: body[range])
+            if let (rule, matchLength) = rules.firstMatch(line, readable: body.count - range.lowerBound) {
+                switch rules.rules[rule].action {
                 case .drop:
-                    lines[i].rule = rule.name
+                    lines[i].verdict = .phrase(rule)
                     continue
                 case .footer:
-                    lines[i].rule = rule.name
-                    footerMarkers[i] = rule.name
+                    lines[i].verdict = .phrase(rule)
+                    lines[i].isFooterMarker = true
                     continue
                 case .meta(let key):
-                    let value = body[(range.lowerBound + matchLength)..<range.upperBound]
-                    if Self.addMeta(key, value: UnsafeRawBufferPointer(rebasing: value), line: UnsafeRawBufferPointer(rebasing: body[range]), to: &meta) {
-                        lines[i].rule = rule.name
-                        lines[i].disposition = .meta
+                    let value = UnsafeRawBufferPointer(rebasing: line[matchLength...])
+                    if Self.addMeta(key, value: value, line: line, to: &meta) {
+                        lines[i].verdict = .phrase(rule)
+                        lines[i].movedToMeta = true
                         continue
                     }
                 }
             }
             if let memory, memory.isRepeated(body, range) {
-                lines[i].rule = "repeated-line"
+                lines[i].verdict = .repeatedLine
                 continue
             }
-            features[i] = LineFeatures(UnsafeRawBufferPointer(rebasing: body[range]), readable: body.count - range.lowerBound)
+            lines[i].features = LineFeatures(line, readable: body.count - range.lowerBound)
         }
 
         // 1b. Comment threads without a marker line: a count header ("34 responses to …") or commenters'
         //     name lines ("thelastchargersfan says:"), twice or more, start the footer zone.
-        if let thread = Self.commentThreadStart(body, lines, isCandidate: { features[$0] != nil }) {
-            lines[thread].rule = "comments"
-            features[thread] = nil
-            footerMarkers[thread] = "comments"
+        if let thread = Self.commentThreadStart(body, lines) {
+            lines[thread].verdict = .comments
+            lines[thread].isFooterMarker = true
         }
 
         // 1c. A list of other articles: date lines ("Wednesday November 20, 2019"), three or more; the second
         //     one with prose before it starts the footer zone (the first dates the article itself).
-        if let related = Self.relatedListStart(body, lines, isCandidate: { features[$0] != nil }, isProse: { features[$0]?.isBody ?? false }) {
-            lines[related].rule = "related-list"
-            features[related] = nil
-            footerMarkers[related] = "related-list"
+        if let related = Self.relatedListStart(body, lines) {
+            lines[related].verdict = .relatedList
+            lines[related].isFooterMarker = true
         }
 
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
-        var candidates = lines.indices.filter { features[$0] != nil }
-        guard candidates.contains(where: { features[$0]!.isBody }) else {
+        var candidates = lines.indices.filter { lines[$0].isCandidate }
+        guard candidates.contains(where: { lines[$0].features.isBody }) else {
             // Nothing reads like body text (a short item, a title-only record): keep what the rules kept.
             return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
         }
@@ -151,18 +163,16 @@ public struct Cleaner: Sendable {
         var totalWords = 0
         var totalStopwords = 0
         for i in candidates {
-            totalWords += features[i]!.words
-            totalStopwords += features[i]!.stopwords
+            totalWords += lines[i].features.words
+            totalStopwords += lines[i].features.stopwords
         }
         let stopwordLanguage = totalStopwords * 10 >= totalWords
-        // Rows of a data table (standings, a calendar, prices) are content, however short.
-        let tableRows = Self.tableRows(lines, features)
-        // Each candidate's score, once (zero for other lines).
-        var scores = [Double](repeating: 0, count: lines.count)
+        // Each candidate's score, once; rows of a data table (standings, a calendar, prices) are content,
+        // however short.
         for i in candidates {
-            let score = features[i]!.score(stopwordLanguage: stopwordLanguage)
-            scores[i] = tableRows[i] ? max(score, tableRowScore) : score
+            lines[i].score = lines[i].features.score(stopwordLanguage: stopwordLanguage)
         }
+        Self.raiseTableRows(&lines, to: tableRowScore)
         // Lines the rules removed still separate text: they count against a region that spans them. (Lines
         // in order: a candidate, or a line a rule removed that is not a footer marker.)
         var sequence: [Int] = []
@@ -170,13 +180,13 @@ public struct Cleaner: Sendable {
         sequence.reserveCapacity(lines.count)
         sequenceScores.reserveCapacity(lines.count)
         for i in lines.indices {
-            if features[i] != nil {
+            if lines[i].isCandidate {
                 sequence.append(i)
-                sequenceScores.append(scores[i])
-            } else if lines[i].rule != nil && footerMarkers[i] == nil {
+                sequenceScores.append(lines[i].score)
+            } else if !lines[i].verdict.isKept && !lines[i].isFooterMarker {
                 sequence.append(i)
                 // The title repeated in the page marks where the article starts.
-                sequenceScores.append(lines[i].rule == "title-repeat" ? titleAnchorScore : ruledLinePenalty)
+                sequenceScores.append(lines[i].verdict == .titleRepeat ? titleAnchorScore : ruledLinePenalty)
             }
         }
         // A long run of lines that are not text separates more than its length: each further line of a run
@@ -195,7 +205,7 @@ public struct Cleaner: Sendable {
         var firstLine = sequence[sequenceRegion.lowerBound]
         let lastLine = sequence[sequenceRegion.upperBound - 1]
         // An anchor inside the region: what comes before it is the page's (teasers, a lead-in list).
-        if let anchor = sequence[sequenceRegion].first(where: { lines[$0].rule == "title-repeat" }) {
+        if let anchor = sequence[sequenceRegion].first(where: { lines[$0].verdict == .titleRepeat }) {
             firstLine = anchor
         }
         let inRegion = candidates.indices.filter { candidates[$0] >= firstLine && candidates[$0] <= lastLine }
@@ -205,19 +215,22 @@ public struct Cleaner: Sendable {
         //    before it (a share bar's "Comments" link) does not.
         //    Nor does one with more of the main text after it than before it.
         let mainStart = candidates[region.lowerBound]
-        let regionScores = region.map { (line: candidates[$0], score: max(0, scores[candidates[$0]])) }
-        let ending = footerMarkers.keys.sorted().first { marker in
-            guard marker > mainStart else { return false }
-            let before = regionScores.filter { $0.line < marker }.reduce(0) { $0 + $1.score }
-            let after = regionScores.filter { $0.line > marker }.reduce(0) { $0 + $1.score }
+        let ending = lines.indices.first { marker in
+            guard lines[marker].isFooterMarker, marker > mainStart else { return false }
+            var before = 0.0
+            var after = 0.0
+            for k in region {
+                let line = candidates[k]
+                if line < marker { before += max(0, lines[line].score) } else if line > marker { after += max(0, lines[line].score) }
+            }
             // A couple of real paragraphs before it, or more text before than after: the end of the article.
             return before >= 10 || before >= after
         }
+        var footerName = ""
         if let marker = ending {
-            let footerRule = "after-\(footerMarkers[marker]!)"
-            for i in (marker + 1)..<lines.count where lines[i].rule == nil && !lines[i].range.isEmpty {
-                lines[i].rule = footerRule
-                features[i] = nil
+            footerName = "after-\(lines[marker].verdict.name(in: rules))"
+            for i in (marker + 1)..<lines.count where lines[i].isCandidate {
+                lines[i].verdict = .afterFooter
             }
             let kept = candidates.filter { $0 < marker }
             if kept.count < candidates.count {
@@ -228,11 +241,11 @@ public struct Cleaner: Sendable {
 
         // 4. Context smoothing: inside the main text a short line between two body lines is a subheading or a
         //    short paragraph and stays; everything outside it goes.
-        func isProse(_ k: Int) -> Bool { scores[candidates[k]] > 0 }
+        func isProse(_ k: Int) -> Bool { lines[candidates[k]].score > 0 }
         for (k, i) in candidates.enumerated() {
-            let f = features[i]!
+            let f = lines[i].features
             if !region.contains(k) {
-                lines[i].rule = f.isSentenceLike ? "outside-article" : (f.words <= 3 ? "menu" : "short-line")
+                lines[i].verdict = f.isSentenceLike ? .outsideArticle : (f.words <= 3 ? .menu : .shortLine)
                 continue
             }
             if isProse(k) { continue }
@@ -241,7 +254,7 @@ public struct Cleaner: Sendable {
             // A short sentence next to prose ("This game will help you!") is part of it too.
             let shortSentence = (before || after) && f.endsLikeSentence && f.words >= 4
             if !(before && after) && !shortSentence {
-                lines[i].rule = f.words <= 3 ? "menu" : (f.isSentenceLike ? "not-prose" : "short-line")
+                lines[i].verdict = f.words <= 3 ? .menu : (f.isSentenceLike ? .notProse : .shortLine)
             }
         }
 
@@ -254,7 +267,7 @@ public struct Cleaner: Sendable {
         if !region.isEmpty {
             keepNumberedList(body, &lines, after: candidates[region.lowerBound], until: candidates[region.upperBound - 1])
         }
-        return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
+        return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName)
     }
 
     /// Removes kept lines that repeat an earlier kept line of at least 40 bytes: equal to it, or equal to
@@ -263,12 +276,12 @@ public struct Cleaner: Sendable {
         // A fixed hash, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
         var whole = HashSet64()
         var starts = HashSet64()
-        for i in lines.indices where lines[i].rule == nil && lines[i].range.count >= 40 {
+        for i in lines.indices where lines[i].verdict.isKept && lines[i].range.count >= 40 {
             let range = lines[i].range
             let start = Self.hash(body, range.lowerBound..<(range.lowerBound + 40))
             let full = Self.hash(body, range)
             if whole.contains(full) || (Self.endsWithEllipsis(body, range) && starts.contains(start)) {
-                lines[i].rule = "repeat"
+                lines[i].verdict = .repeat
                 continue
             }
             whole.insert(full)
@@ -343,8 +356,8 @@ public struct Cleaner: Sendable {
                 j += 1
             }
             if items.count >= 3 {
-                for k in items where lines[k].rule == "short-line" || lines[k].rule == "menu" || lines[k].rule == "outside-article" || lines[k].rule == "not-prose" {
-                    lines[k].rule = nil
+                for k in items where lines[k].verdict.isSmoothing {
+                    lines[k].verdict = .kept
                 }
             }
             i = j
@@ -364,37 +377,40 @@ public struct Cleaner: Sendable {
         return n
     }
 
-    /// Lines in runs of five or more table rows (see `LineFeatures.isTableRow`), blank lines aside.
-    static func tableRows(_ lines: [Line], _ features: [LineFeatures?]) -> [Bool] {
-        var rows = [Bool](repeating: false, count: lines.count)
-        var run: [Int] = []
-        func close() {
-            if run.count >= 5 { for i in run { rows[i] = true } }
-            run.removeAll(keepingCapacity: true)
+    /// Raises the score of lines in runs of five or more table rows (see `LineFeatures.isTableRow`), blank
+    /// lines aside, to at least `rowScore`.
+    static func raiseTableRows(_ lines: inout [Line], to rowScore: Double) {
+        var runStart = 0
+        var runLength = 0
+        func close(_ end: Int) {
+            if runLength >= 5 {
+                for i in runStart..<end where lines[i].isCandidate { lines[i].score = max(lines[i].score, rowScore) }
+            }
+            runLength = 0
         }
         for i in lines.indices {
-            if lines[i].range.isEmpty && lines[i].rule == nil { continue }
-            if let f = features[i], f.isTableRow {
-                run.append(i)
+            if lines[i].range.isEmpty && lines[i].verdict.isKept { continue }
+            if lines[i].isCandidate && lines[i].features.isTableRow {
+                if runLength == 0 { runStart = i }
+                runLength += 1
             } else {
-                close()
+                close(i)
             }
         }
-        close()
-        return rows
+        close(lines.count)
     }
 
     /// What a row of a data table counts in the main-text search.
     var tableRowScore: Double { 1 }
 
     /// The second of three or more date lines, when body text comes before it: other articles' datelines.
-    static func relatedListStart(_ body: UnsafeRawBufferPointer, _ lines: [Line], isCandidate: (Int) -> Bool, isProse: (Int) -> Bool) -> Int? {
+    static func relatedListStart(_ body: UnsafeRawBufferPointer, _ lines: [Line]) -> Int? {
         var dates: [Int] = []
-        for (i, line) in lines.enumerated() where isCandidate(i) && line.range.count <= 40 {
-            if isDateLine(UnsafeRawBufferPointer(rebasing: body[line.range])) { dates.append(i) }
+        for line in lines.indices where lines[line].isCandidate && lines[line].range.count <= 40 {
+            if isDateLine(UnsafeRawBufferPointer(rebasing: body[lines[line].range])) { dates.append(line) }
         }
         guard dates.count >= 3 else { return nil }
-        for k in 1..<dates.count where (dates[k - 1]..<dates[k]).contains(where: isProse) {
+        for k in 1..<dates.count where lines[dates[k - 1]..<dates[k]].contains(where: { $0.isCandidate && $0.features.isBody }) {
             return dates[k]
         }
         return nil
@@ -432,10 +448,10 @@ public struct Cleaner: Sendable {
     /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
     /// ("34 responses to “…”", "12 Comments", "5 thoughts on …") or the first of two or more short lines that
     /// end like a commenter's name line ("… says:", "… said:", "… wrote:").
-    static func commentThreadStart(_ body: UnsafeRawBufferPointer, _ lines: [Line], isCandidate: (Int) -> Bool) -> Int? {
+    static func commentThreadStart(_ body: UnsafeRawBufferPointer, _ lines: [Line]) -> Int? {
         var firstNameLine: Int?
         var nameLines = 0
-        for (i, line) in lines.enumerated() where isCandidate(i) && line.range.count <= 80 {
+        for (i, line) in lines.enumerated() where line.isCandidate && line.range.count <= 80 {
             let text = UnsafeRawBufferPointer(rebasing: body[line.range])
             if Self.isCommentCountHeader(text) { return i }
             if Self.endsLikeCommenterName(text) || Self.isCommentTime(text) {
@@ -445,7 +461,7 @@ public struct Cleaner: Sendable {
         }
         guard nameLines >= 2, let first = firstNameLine else { return nil }
         // A time line's commenter name is the short line just before it.
-        if first > 0, isCandidate(first - 1), lines[first - 1].range.count <= 40,
+        if first > 0, lines[first - 1].isCandidate, lines[first - 1].range.count <= 40,
             Self.isCommentTime(UnsafeRawBufferPointer(rebasing: body[lines[first].range]))
         {
             return first - 1
@@ -521,7 +537,7 @@ public struct Cleaner: Sendable {
     }
 
     /// Joins the kept lines into the text, paragraphs broken at blank or removed lines, and lists removals.
-    private func assemble(body: UnsafeRawBufferPointer, lines: [Line], baseOffset: Int, meta: ArticleMeta) -> CleanedArticle {
+    private func assemble(body: UnsafeRawBufferPointer, lines: [Line], baseOffset: Int, meta: ArticleMeta, footer: String = "") -> CleanedArticle {
         // Assemble the text: kept lines, paragraphs broken at blank or removed lines.
         var text: [UInt8] = []
         text.reserveCapacity(body.count)
@@ -529,11 +545,11 @@ public struct Cleaner: Sendable {
         var paragraphs = 0
         var inParagraph = false
         for line in lines {
-            if let rule = line.rule {
+            if !line.verdict.isKept {
                 removed.append(
                     Removal(
-                        rule: rule,
-                        disposition: line.disposition,
+                        rule: line.verdict.name(in: rules, footer: footer),
+                        disposition: line.movedToMeta ? .meta : .dropped,
                         offset: baseOffset + line.fullRange.lowerBound,
                         length: line.fullRange.count,
                         bodyOffset: line.fullRange.lowerBound
