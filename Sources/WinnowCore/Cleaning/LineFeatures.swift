@@ -43,15 +43,17 @@ struct LineFeatures {
         let n = line.count
         let readable = max(readable ?? n, n)
         let highBits: UInt64 = 0x8080_8080_8080_8080
-        var tally = Tally(base: base, readable: readable)
+        let stopwordTable = PackedStopwords.shared
+        var tally = Tally()
         // Carried from one step to the next: whether the last byte was a word's, the ideograph bytes that
         // spill over, and where the last word started.
         var carryWord: UInt64 = 0
         var carryIdeograph: UInt64 = 0
         var wordStart = 0
         var offset = 0
-        var lastIsWord = false
-        while offset < n {
+        // Steps up to and including the one that holds the line's end (one past its last byte), which ends the
+        // last word as a space would.
+        while true {
             let left = n &- offset
             var w: UInt64 = 0
             if readable &- offset >= 8 {
@@ -60,13 +62,14 @@ struct LineFeatures {
                 for k in 0..<min(left, 8) { w |= UInt64(base[offset &+ k]) << UInt64(8 &* k) }
             }
             let valid = left >= 8 ? highBits : highBits & ((1 << UInt64(8 &* left)) &- 1)
+            let lineEnd: UInt64 = left >= 8 ? 0 : 0x80 << UInt64(8 &* left)
             let spaces = byteEqualBits(w, 0x20) | byteEqualBits(w, 0x09)
             let leads = Self.ideographLeadBits(w) & valid
             let ideographs = leads | (leads << 8) | (leads << 16) | carryIdeograph
             let wordBytes = valid & ~spaces & ~ideographs
             let afterWord = (wordBytes << 8) | carryWord
             let starts = wordBytes & ~afterWord
-            var ends = valid & ~wordBytes & afterWord
+            var ends = (valid | lineEnd) & ~wordBytes & afterWord
             // Ideographs and separators are rare outside CJK text and link lists: counted when there are any.
             if leads != 0 { tally.words &+= leads.nonzeroBitCount }
             let separatorBytes = (byteEqualBits(w, 0x7C) | byteEqualBits(w, 0x3E)) & wordBytes
@@ -77,17 +80,36 @@ struct LineFeatures {
                 let endBit = ends & (0 &- ends)
                 let startsBefore = starts & (endBit &- 1)
                 let start = startsBefore != 0 ? offset &+ ((63 &- startsBefore.leadingZeroBitCount) >> 3) : wordStart
-                tally.word(from: start, to: offset &+ (endBit.trailingZeroBitCount >> 3))
+                let end = offset &+ (endBit.trailingZeroBitCount >> 3)
                 ends ^= endBit
+                // The word's first byte, and whether it is a stopword, with no branch on either.
+                tally.words &+= 1
+                let first = base[start]
+                tally.capitalised &+= first &- UInt8(ascii: "A") < 26 ? 1 : 0
+                tally.numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
+                let length = end &- start
+                guard length <= 16 else { continue }
+                var low: UInt64
+                var high: UInt64
+                if readable &- start >= 16 {
+                    // Both words whole, then the bytes past the word cleared, with no branch on its length.
+                    let lowBytes = min(length, 8)
+                    let highBytes = length &- lowBytes
+                    low = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self) & (~0 &>> UInt64(64 &- 8 &* lowBytes))
+                    high = UnsafeRawPointer(base + start).loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                    high = highBytes == 0 ? 0 : high & (~0 &>> UInt64(64 &- 8 &* highBytes))
+                } else {
+                    (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
+                }
+                let isStopword = stopwordTable.contains(low: PackedStopwords.foldASCII(low), high: PackedStopwords.foldASCII(high))
+                tally.stopwords &+= isStopword ? 1 : 0
             }
+            if lineEnd != 0 { break }
             if starts != 0 { wordStart = offset &+ ((63 &- starts.leadingZeroBitCount) >> 3) }
-            let lastByte = left >= 8 ? highBits & ~(highBits >> 8) : (0x80 as UInt64) << UInt64(8 &* (left &- 1))
-            lastIsWord = wordBytes & lastByte != 0
             carryWord = (wordBytes >> 56) & 0x80
             carryIdeograph = (leads >> 56) | (leads >> 48)
             offset &+= 8
         }
-        if lastIsWord { tally.word(from: wordStart, to: n) }
         wordCount = Int32(truncatingIfNeeded: tally.words)
         capitalisedCount = Int32(truncatingIfNeeded: tally.capitalised)
         numberCount = Int32(truncatingIfNeeded: tally.numbers)
@@ -96,47 +118,13 @@ struct LineFeatures {
         endsLikeSentence = Self.endsLikeSentence(line)
     }
 
-    /// The counts of a line as it is measured (a struct, not captured locals, so that they stay in registers
-    /// whether or not `word` is inlined).
+    /// The counts of a line as it is measured.
     private struct Tally {
-        let base: UnsafePointer<UInt8>
-        let readable: Int
-        let table = PackedStopwords.shared
         var words = 0
         var capitalised = 0
         var numbers = 0
         var separators = 0
         var stopwords = 0
-
-        init(base: UnsafePointer<UInt8>, readable: Int) {
-            self.base = base
-            self.readable = readable
-        }
-
-        /// Counts the word from `start` to `end` (offsets from `base`): its first byte, and whether it is a
-        /// stopword, with no branch on either.
-        @inline(__always)
-        mutating func word(from start: Int, to end: Int) {
-            words &+= 1
-            let first = base[start]
-            capitalised &+= first &- UInt8(ascii: "A") < 26 ? 1 : 0
-            numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
-            let length = end &- start
-            guard length <= 16 else { return }
-            let low: UInt64
-            let high: UInt64
-            if readable &- start >= 16 {
-                // Both words whole, then the bytes past the word cleared, with no branch on its length.
-                let lowBytes = min(length, 8)
-                let highBytes = length &- lowBytes
-                low = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self) & (~0 &>> UInt64(64 &- 8 &* lowBytes))
-                let second = UnsafeRawPointer(base + start).loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                high = highBytes == 0 ? 0 : second & (~0 &>> UInt64(64 &- 8 &* highBytes))
-            } else {
-                (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
-            }
-            stopwords &+= table.contains(low: PackedStopwords.foldASCII(low), high: PackedStopwords.foldASCII(high)) ? 1 : 0
-        }
     }
 
     /// The high bit of each byte of `w` from E3 to E9 (the lead bytes of U+3000–U+9FFF).
