@@ -46,8 +46,10 @@ public struct RuleSet: Sendable {
     }
 
     /// The candidates by the first byte of their pattern, flattened: those for byte b are
-    /// `candidates[firstByteStart[b]..<firstByteStart[b + 1]]`, in rule order.
+    /// `candidates[firstByteStart[b]..<firstByteStart[b + 1]]`, the `lead` rules first
+    /// (`..<leadEnd[b]`), each part in rule order.
     private var firstByteStart: [Int32] = Array(repeating: 0, count: 257)
+    private var leadEnd: [Int32] = Array(repeating: 0, count: 256)
     private var candidates: [Candidate] = []
     /// Every rule's pattern, one after the other.
     private var arena: [UInt8] = []
@@ -130,12 +132,14 @@ public struct RuleSet: Sendable {
                 )
             )
         }
-        candidates = buckets.flatMap { $0 }
-        var start: Int32 = 0
+        candidates = []
         for b in 0..<256 {
-            firstByteStart[b] = start
-            start += Int32(buckets[b].count)
+            firstByteStart[b] = Int32(candidates.count)
+            candidates += buckets[b].filter { $0.match == .lead }
+            leadEnd[b] = Int32(candidates.count)
+            candidates += buckets[b].filter { $0.match != .lead }
         }
+        let start = Int32(candidates.count)
         firstByteStart[256] = start
     }
 
@@ -152,8 +156,9 @@ public struct RuleSet: Sendable {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return nil }
         let n = line.count
         let first = Int(asciiLower(base[0]))
-        let range = Int(firstByteStart[first])..<Int(firstByteStart[first + 1])
-        if range.isEmpty && containsRules.isEmpty { return nil }
+        let leads = Int(firstByteStart[first])..<Int(leadEnd[first])
+        let others = Int(leadEnd[first])..<Int(firstByteStart[first + 1])
+        if leads.isEmpty && others.isEmpty && containsRules.isEmpty { return nil }
         // The line's first eight bytes (fewer when it is shorter and nothing may be read past it), folded.
         var head: UInt64 = 0
         if max(readable ?? n, n) >= 8 {
@@ -163,6 +168,7 @@ public struct RuleSet: Sendable {
         }
         head = PackedStopwords.foldASCII(head)
         let found: (index: Int32, matchLength: Int)? = arena.withUnsafeBufferPointer { arena in
+            candidates.withUnsafeBufferPointer { candidates in
             // Whether the pattern matches (the line is known to be at least as long): the head in one compare,
             // then the rest byte by byte.
             @inline(__always) func equal(_ c: Candidate) -> Bool {
@@ -175,9 +181,9 @@ public struct RuleSet: Sendable {
                 return true
             }
             // Lead rules come first: they claim long lines the others never see.
-            for c in candidates[range] where c.match == .lead && n >= c.count && equal(c) { return (c.index, 0) }
+            for c in candidates[leads] where n >= c.count && equal(c) { return (c.index, 0) }
             guard n <= Self.maxLineBytes else { return nil }
-            for c in candidates[range] {
+            for c in candidates[others] {
                 let count = Int(c.count)
                 switch c.match {
                 case .line:
@@ -194,6 +200,7 @@ public struct RuleSet: Sendable {
                 }
             }
             return nil
+            }
         }
         if let found { return (Int(found.index), found.matchLength) }
         guard !containsRules.isEmpty, n <= Self.maxLineBytes else { return nil }
