@@ -103,12 +103,13 @@ public struct Cleaner: Sendable {
     ) -> CleanedArticle {
         var meta = meta
         var lines = Self.splitLines(body)
+        let trimmedTitle = trimWhitespace(title, 0..<title.count)
 
         // 1. Phrase rules, line by line; every other line gets its features.
         for i in lines.indices {
             let range = lines[i].range
             if range.isEmpty { continue }
-            if repeatsTitle(body, range, title) {
+            if repeatsTitle(body, range, title, trimmedTitle) {
                 lines[i].verdict = .titleRepeat
                 continue
             }
@@ -418,7 +419,9 @@ public struct Cleaner: Sendable {
 
     /// A short line that is a date: an English month name and a year from 1900 to 2099, few other words.
     @_spi(Testing) public static func isDateLine(_ line: UnsafeRawBufferPointer) -> Bool {
-        guard line.count >= 8, line.count <= 40, line[line.count - 1] != UInt8(ascii: ".") else { return false }
+        guard line.count >= 8, line.count <= 40, line[line.count - 1] != UInt8(ascii: "."), mayHoldYear(line) else {
+            return false
+        }
         // The year first, on the bytes as they are: most lines have none, and then nothing is copied.
         var hasYear = false
         var i = 0
@@ -439,6 +442,21 @@ public struct Cleaner: Sendable {
             return true
         }
         return false
+    }
+
+    /// Whether `line` (at least 8 bytes) has a "1" or "2" followed by a "9" or "0", where a year in 1900–2099
+    /// starts: eight bytes at a time, seven apart, so that every pair of neighbours is seen once.
+    static func mayHoldYear(_ line: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while true {
+            let at = min(offset, line.count - 8)
+            let w = line.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            let tens = byteEqualBits(w, UInt8(ascii: "1")) | byteEqualBits(w, UInt8(ascii: "2"))
+            let units = byteEqualBits(w, UInt8(ascii: "9")) | byteEqualBits(w, UInt8(ascii: "0"))
+            if (tens << 8) & units != 0 { return true }
+            if at == line.count - 8 { return false }
+            offset += 7
+        }
     }
 
     private static let monthNames: [StaticString] = [
@@ -565,7 +583,10 @@ public struct Cleaner: Sendable {
             if inParagraph {
                 text.append(0x0A)
             } else {
-                if paragraphs > 0 { text.append(contentsOf: [0x0A, 0x0A]) }
+                if paragraphs > 0 {
+                    text.append(0x0A)
+                    text.append(0x0A)
+                }
                 paragraphs += 1
                 inParagraph = true
             }
@@ -618,8 +639,7 @@ public struct Cleaner: Sendable {
 
     /// Whether a line repeats the title: equal to it (ignoring ASCII case), or equal to its part before a
     /// site-name suffix (" - Site", " | Site").
-    private func repeatsTitle(_ body: UnsafeRawBufferPointer, _ range: Range<Int>, _ title: UnsafeRawBufferPointer) -> Bool {
-        let t = trimWhitespace(title, 0..<title.count)
+    private func repeatsTitle(_ body: UnsafeRawBufferPointer, _ range: Range<Int>, _ title: UnsafeRawBufferPointer, _ t: Range<Int>) -> Bool {
         guard !t.isEmpty, range.count <= t.count, range.count * 2 >= t.count else { return false }
         for k in 0..<range.count where asciiLower(title[t.lowerBound + k]) != asciiLower(body[range.lowerBound + k]) {
             return false

@@ -83,6 +83,11 @@ public enum UTF8Bytes {
         var runStart = p
         var repaired = 0
         while p < end {
+            // Eight ASCII bytes at a time while there are eight.
+            if end - p >= 8, UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                p += 8
+                continue
+            }
             if p[0] < 0x80 {
                 p += 1
                 continue
