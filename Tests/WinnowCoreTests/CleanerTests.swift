@@ -103,7 +103,7 @@ extension CleanerTests {
     }
 }
 
-/// The cleaner's line measurements (eight bytes at a time, words visited at their ends, stopwords in a perfect
+/// The cleaner's line measurements (word ends found eight bytes at a time, stopwords in a perfect
 /// hash table) against a plain count, on real text of several scripts and on lines built to fall on every
 /// boundary of the eight-byte steps.
 @Suite struct LineFeatureTests {

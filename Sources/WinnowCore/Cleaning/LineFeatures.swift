@@ -25,9 +25,9 @@ struct LineFeatures {
     /// No words: the features of an empty line, or of one a rule claimed.
     init() {}
 
-    /// Measures a line eight bytes at a time: each step finds, as one bit per byte, the bytes that are spaces,
-    /// the lead bytes of ideographs and the bytes of words, and from them where words start and end; then
-    /// visits each word once, at its end (its first byte, its stopword test), with no branch on either.
+    /// Measures a line word by word: each word's end is found eight bytes at a time (the first space, tab or
+    /// ideograph in a 64-bit load), then its first byte is classed and it is looked up as a stopword, with no
+    /// branch on either; only a word longer than eight bytes takes a second step.
     ///
     /// A word is a run of bytes other than space, tab and ideographs; an ideograph (a lead byte E3–E9, the
     /// first byte of U+3000–U+9FFF, and the two bytes after it) is a word of its own, as CJK text is written
@@ -42,73 +42,64 @@ struct LineFeatures {
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = line.count
         let readable = max(readable ?? n, n)
-        let highBits: UInt64 = 0x8080_8080_8080_8080
         let stopwordTable = PackedStopwords.shared
         var tally = Tally()
-        // Carried from one step to the next: whether the last byte was a word's, the ideograph bytes that
-        // spill over, and where the last word started.
-        var carryWord: UInt64 = 0
-        var carryIdeograph: UInt64 = 0
-        var wordStart = 0
-        var offset = 0
-        // Steps up to and including the one that holds the line's end (one past its last byte), which ends the
-        // last word as a space would.
-        while true {
-            let left = n &- offset
-            var w: UInt64 = 0
-            if readable &- offset >= 8 {
-                w = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
-            } else {
-                for k in 0..<min(left, 8) { w |= UInt64(base[offset &+ k]) << UInt64(8 &* k) }
+        var p = 0
+        while p < n {
+            let b = base[p]
+            if b == 0x20 || b == 0x09 {
+                p &+= 1
+                continue
             }
-            let valid = left >= 8 ? highBits : highBits & ((1 << UInt64(8 &* left)) &- 1)
-            let lineEnd: UInt64 = left >= 8 ? 0 : 0x80 << UInt64(8 &* left)
-            let spaces = byteEqualBits(w, 0x20) | byteEqualBits(w, 0x09)
-            let leads = Self.ideographLeadBits(w) & valid
-            let ideographs = leads | (leads << 8) | (leads << 16) | carryIdeograph
-            let wordBytes = valid & ~spaces & ~ideographs
-            let afterWord = (wordBytes << 8) | carryWord
-            let starts = wordBytes & ~afterWord
-            var ends = (valid | lineEnd) & ~wordBytes & afterWord
-            // Ideographs and separators are rare outside CJK text and link lists: counted when there are any.
-            if leads != 0 { tally.words &+= leads.nonzeroBitCount }
-            let separatorBytes = (byteEqualBits(w, 0x7C) | byteEqualBits(w, 0x3E)) & wordBytes
-            if separatorBytes != 0 { tally.separators &+= separatorBytes.nonzeroBitCount }
-            // Starts and ends alternate: a word ending here started at the last start before its end, in this
-            // step if there is one, else where the carried word started.
-            while ends != 0 {
-                let endBit = ends & (0 &- ends)
-                let startsBefore = starts & (endBit &- 1)
-                let start = startsBefore != 0 ? offset &+ ((63 &- startsBefore.leadingZeroBitCount) >> 3) : wordStart
-                let end = offset &+ (endBit.trailingZeroBitCount >> 3)
-                ends ^= endBit
-                // The word's first byte, and whether it is a stopword, with no branch on either.
+            if b &- 0xE3 < 7 {
+                // An ideograph: a word of its own.
                 tally.words &+= 1
-                let first = base[start]
-                tally.capitalised &+= first &- UInt8(ascii: "A") < 26 ? 1 : 0
-                tally.numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
-                let length = end &- start
-                guard length <= 16 else { continue }
-                var low: UInt64
-                var high: UInt64
-                if readable &- start >= 16 {
-                    // Both words whole, then the bytes past the word cleared, with no branch on its length.
-                    let lowBytes = min(length, 8)
-                    let highBytes = length &- lowBytes
-                    low = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self) & (~0 &>> UInt64(64 &- 8 &* lowBytes))
-                    high = UnsafeRawPointer(base + start).loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                    high = highBytes == 0 ? 0 : high & (~0 &>> UInt64(64 &- 8 &* highBytes))
-                } else {
-                    (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
-                }
-                let isStopword = stopwordTable.contains(low: PackedStopwords.foldASCII(low), high: PackedStopwords.foldASCII(high))
-                tally.stopwords &+= isStopword ? 1 : 0
+                p &+= 3
+                continue
             }
-            if lineEnd != 0 { break }
-            if starts != 0 { wordStart = offset &+ ((63 &- starts.leadingZeroBitCount) >> 3) }
-            carryWord = (wordBytes >> 56) & 0x80
-            carryIdeograph = (leads >> 56) | (leads >> 48)
-            offset &+= 8
+            // A word: to the next space, tab or ideograph, eight bytes at a time.
+            let start = p
+            while true {
+                let left = n &- p
+                var w: UInt64 = 0
+                if readable &- p >= 8 {
+                    w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                } else {
+                    for k in 0..<min(left, 8) { w |= UInt64(base[p &+ k]) << UInt64(8 &* k) }
+                }
+                var stop = byteEqualBits(w, 0x20) | byteEqualBits(w, 0x09) | Self.ideographLeadBits(w)
+                if left < 8 { stop |= (0x80 as UInt64) << UInt64(8 &* left) }
+                let inWord = stop == 0 ? ~0 : (stop & (0 &- stop)) &- 1
+                let separatorBytes = (byteEqualBits(w, 0x7C) | byteEqualBits(w, 0x3E)) & inWord
+                if separatorBytes != 0 { tally.separators &+= separatorBytes.nonzeroBitCount }
+                if stop == 0 {
+                    p &+= 8
+                    continue
+                }
+                p &+= stop.trailingZeroBitCount >> 3
+                break
+            }
+            // The word's first byte, and whether it is a stopword, with no branch on either.
+            tally.words &+= 1
+            let first = base[start]
+            tally.capitalised &+= first &- UInt8(ascii: "A") < 26 ? 1 : 0
+            tally.numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
+            let length = p &- start
+            guard length <= 16 else { continue }
+            var low: UInt64
+            var high: UInt64
+            if readable &- start >= 16 {
+                // Both words whole, then the bytes past the word cleared, with no branch on its length.
+                let lowBytes = min(length, 8)
+                let highBytes = length &- lowBytes
+                low = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self) & (~0 &>> UInt64(64 &- 8 &* lowBytes))
+                high = UnsafeRawPointer(base + start).loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                high = highBytes == 0 ? 0 : high & (~0 &>> UInt64(64 &- 8 &* highBytes))
+            } else {
+                (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
+            }
+            let isStopword = stopwordTable.contains(low: PackedStopwords.foldASCII(low), high: PackedStopwords.foldASCII(high))
+            tally.stopwords &+= isStopword ? 1 : 0
         }
         wordCount = Int32(truncatingIfNeeded: tally.words)
         capitalisedCount = Int32(truncatingIfNeeded: tally.capitalised)
