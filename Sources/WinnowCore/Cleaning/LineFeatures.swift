@@ -43,7 +43,12 @@ struct LineFeatures {
         let n = line.count
         let readable = max(readable ?? n, n)
         let stopwordTable = PackedStopwords.shared
-        var tally = Tally()
+        // Counted in locals, which the loop keeps in registers.
+        var words = 0
+        var capitalised = 0
+        var numbers = 0
+        var separators = 0
+        var stopwords = 0
         var p = 0
         while p < n {
             let b = base[p]
@@ -53,7 +58,7 @@ struct LineFeatures {
             }
             if b &- 0xE3 < 7 {
                 // An ideograph: a word of its own.
-                tally.words &+= 1
+                words &+= 1
                 p &+= 3
                 continue
             }
@@ -71,7 +76,7 @@ struct LineFeatures {
                 if left < 8 { stop |= (0x80 as UInt64) << UInt64(8 &* left) }
                 let inWord = stop == 0 ? ~0 : (stop & (0 &- stop)) &- 1
                 let separatorBytes = (byteEqualBits(w, 0x7C) | byteEqualBits(w, 0x3E)) & inWord
-                if separatorBytes != 0 { tally.separators &+= separatorBytes.nonzeroBitCount }
+                if separatorBytes != 0 { separators &+= separatorBytes.nonzeroBitCount }
                 if stop == 0 {
                     p &+= 8
                     continue
@@ -80,10 +85,10 @@ struct LineFeatures {
                 break
             }
             // The word's first byte, and whether it is a stopword, with no branch on either.
-            tally.words &+= 1
+            words &+= 1
             let first = base[start]
-            tally.capitalised &+= first &- UInt8(ascii: "A") < 26 ? 1 : 0
-            tally.numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
+            capitalised &+= first &- UInt8(ascii: "A") < 26 ? 1 : 0
+            numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
             let length = p &- start
             guard length <= 16 else { continue }
             var low: UInt64
@@ -99,23 +104,14 @@ struct LineFeatures {
                 (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
             }
             let isStopword = stopwordTable.contains(low: PackedStopwords.foldASCII(low), high: PackedStopwords.foldASCII(high))
-            tally.stopwords &+= isStopword ? 1 : 0
+            stopwords &+= isStopword ? 1 : 0
         }
-        wordCount = Int32(truncatingIfNeeded: tally.words)
-        capitalisedCount = Int32(truncatingIfNeeded: tally.capitalised)
-        numberCount = Int32(truncatingIfNeeded: tally.numbers)
-        separatorCount = Int32(truncatingIfNeeded: tally.separators)
-        stopwordCount = Int32(truncatingIfNeeded: tally.stopwords)
+        wordCount = Int32(truncatingIfNeeded: words)
+        capitalisedCount = Int32(truncatingIfNeeded: capitalised)
+        numberCount = Int32(truncatingIfNeeded: numbers)
+        separatorCount = Int32(truncatingIfNeeded: separators)
+        stopwordCount = Int32(truncatingIfNeeded: stopwords)
         endsLikeSentence = Self.endsLikeSentence(line)
-    }
-
-    /// The counts of a line as it is measured.
-    private struct Tally {
-        var words = 0
-        var capitalised = 0
-        var numbers = 0
-        var separators = 0
-        var stopwords = 0
     }
 
     /// The high bit of each byte of `w` from E3 to E9 (the lead bytes of U+3000–U+9FFF).
