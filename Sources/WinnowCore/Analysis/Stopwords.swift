@@ -149,7 +149,7 @@ struct PackedStopwords: @unchecked Sendable {
         mask = UInt32(size - 1)
     }
 
-    /// Mixes a packed key into 64 well-spread bits (its high bits are the best); the term counter uses it too.
+    /// Mixes a packed key into 64 well-spread bits (its high bits are the best), for the term counter's table.
     @inline(__always)
     static func mix(_ low: UInt64, _ high: UInt64) -> UInt64 {
         (low ^ (high &* 0x9E37_79B9_7F4A_7C15)) &* 0xD6E8_FEB8_6659_FD93

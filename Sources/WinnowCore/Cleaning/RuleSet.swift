@@ -139,8 +139,7 @@ public struct RuleSet: Sendable {
             leadEnd[b] = Int32(candidates.count)
             candidates += buckets[b].filter { $0.match != .lead }
         }
-        let start = Int32(candidates.count)
-        firstByteStart[256] = start
+        firstByteStart[256] = Int32(candidates.count)
     }
 
     /// The first rule that matches `line` (trimmed; compared ignoring ASCII case): its index in `rules`, with
