@@ -103,12 +103,23 @@ public struct DumpReader: Sendable {
         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<sampleSize])
         var nul = 0
         var control = 0
-        for b in sample {
+        var i = 0
+        while i < sampleSize {
+            // Eight bytes at a time past those with no byte below 0x20 (most of a text's).
+            if sampleSize - i >= 8 {
+                let w = sample.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+            }
+            let b = sample[i]
             if b == 0 {
                 nul += 1
             } else if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C && b != 0x0B && b != 0x1B {
                 control += 1
             }
+            i += 1
         }
         let invalid = UTF8Bytes.invalidByteCount(sample)
         let suspicious = nul + control + invalid
