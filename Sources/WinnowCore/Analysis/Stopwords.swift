@@ -204,12 +204,11 @@ struct PackedStopwords: @unchecked Sendable {
             for k in 0..<min(count, 8) { low |= UInt64(p[k]) << (8 * UInt64(k)) }
             if count > 8 { for k in 8..<count { high |= UInt64(p[k]) << (8 * UInt64(k - 8)) } }
         }
-        if count < 8 {
-            low &= (1 << (8 * UInt64(count))) &- 1
-            high = 0
-        } else if count < 16 {
-            high &= (1 << (8 * UInt64(count - 8))) &- 1
-        }
+        // The bytes past `count` cleared, with no branch on it (word lengths do not predict well).
+        let lowBytes = min(max(count, 0), 8)
+        let highBytes = min(max(count &- 8, 0), 8)
+        low = lowBytes == 0 ? 0 : low & (~0 &>> UInt64(64 &- 8 &* lowBytes))
+        high = highBytes == 0 ? 0 : high & (~0 &>> UInt64(64 &- 8 &* highBytes))
         return (foldASCII(low), foldASCII(high))
     }
 

@@ -91,19 +91,8 @@ struct LineFeatures {
             numbers &+= first &- UInt8(ascii: "0") < 10 ? 1 : 0
             let length = p &- start
             guard length <= 16 else { continue }
-            var low: UInt64
-            var high: UInt64
-            if readable &- start >= 16 {
-                // Both words whole, then the bytes past the word cleared, with no branch on its length.
-                let lowBytes = min(length, 8)
-                let highBytes = length &- lowBytes
-                low = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self) & (~0 &>> UInt64(64 &- 8 &* lowBytes))
-                high = UnsafeRawPointer(base + start).loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                high = highBytes == 0 ? 0 : high & (~0 &>> UInt64(64 &- 8 &* highBytes))
-            } else {
-                (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
-            }
-            let isStopword = stopwordTable.contains(low: PackedStopwords.foldASCII(low), high: PackedStopwords.foldASCII(high))
+            let (low, high) = PackedStopwords.pack(base + start, count: length, readable: readable &- start)
+            let isStopword = stopwordTable.contains(low: low, high: high)
             stopwords &+= isStopword ? 1 : 0
         }
         wordCount = Int32(truncatingIfNeeded: words)
