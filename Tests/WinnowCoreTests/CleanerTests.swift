@@ -141,3 +141,50 @@ extension CleanerTests {
         }
     }
 }
+
+/// Bodies with far more lines than articles have: memory must not grow with them, and nothing may be lost.
+@Suite struct ManyLineTests {
+    func clean(_ body: [UInt8], title: String) -> CleanedArticle {
+        let title = Array(title.utf8)
+        return body.withUnsafeBytes { body in title.withUnsafeBytes { Cleaner().clean(body: body, title: $0) } }
+    }
+
+    @Test func aRunOfBlankLinesIsOneParagraphBreak() throws {
+        let article = try fixture("bbc/tech-001.txt")
+        let newline = try #require(article.firstIndex(of: 0x0A))
+        let title = String(decoding: article[..<newline], as: UTF8.self)
+        let body = Array(article[(newline + 1)...])
+        // The same article with 100,000 blank lines (some with spaces) between its paragraphs.
+        var padded: [UInt8] = []
+        for byte in body {
+            padded.append(byte)
+            if byte == 0x0A { padded += Array(repeating: [0x0A, 0x20, 0x0A], count: 5_000).flatMap { $0 } }
+        }
+        let expected = clean(body, title: title)
+        let cleaned = clean(padded, title: title)
+        #expect(cleaned.text == expected.text)
+        #expect(cleaned.paragraphs == expected.paragraphs)
+        #expect(cleaned.removed.map(\.rule) == expected.removed.map(\.rule))
+    }
+
+    @Test func aBodyOfMoreLinesThanAWindowIsCleanedWindowByWindow() throws {
+        // 150,000 menu lines, then the article: three windows; the article's paragraphs stay, every menu line
+        // is accounted for in `removed`, in order, inside the body.
+        let article = try fixture("bbc/tech-001.txt")
+        let newline = try #require(article.firstIndex(of: 0x0A))
+        let title = String(decoding: article[..<newline], as: UTF8.self)
+        let menu = Array(String(repeating: "Home\nNews\nSport\n", count: 50_000).utf8)
+        let body = menu + Array(article[(newline + 1)...])
+        let cleaned = clean(body, title: title)
+        let text = String(decoding: cleaned.text, as: UTF8.self)
+        #expect(text.contains("The Kyrgyz Republic, a small, mountainous state of the former Soviet republic"))
+        #expect(text.hasSuffix("supports the building of democratic societies."))
+        #expect(!text.contains("Sport"))
+        #expect(cleaned.removed.count >= 150_000)
+        var end = 0
+        for removal in cleaned.removed {
+            #expect(removal.bodyOffset >= end && removal.bodyOffset + removal.length <= body.count)
+            end = removal.bodyOffset + removal.length
+        }
+    }
+}

@@ -101,8 +101,52 @@ public struct Cleaner: Sendable {
         baseOffset: Int = 0,
         meta: ArticleMeta = ArticleMeta()
     ) -> CleanedArticle {
+        let first = Self.splitLines(body, from: 0, maxLines: Self.windowLines)
+        if first.end == body.count {
+            var lines = first.lines
+            let meta = classify(body: body, lines: &lines, title: title, meta: meta)
+            return decide(body: body, lines: lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
+        }
+        // A body of more lines than a window: cleaned window by window, each window's text a paragraph of its
+        // own (at the end of a window the line break becomes a paragraph break). Whether the document has body
+        // text at all is asked of every window first: a window of menu lines in a long document goes.
+        var documentHasBody = false
+        var start = 0
+        while start < body.count && !documentHasBody {
+            var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
+            _ = classify(body: body, lines: &window.lines, title: title, meta: meta)
+            documentHasBody = window.lines.contains { $0.isCandidate && $0.features.isBody }
+            start = window.end
+        }
+        var cleaned = CleanedArticle(text: [], paragraphs: 0, removed: [], meta: meta)
+        start = 0
+        while start < body.count {
+            var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
+            let windowMeta = classify(body: body, lines: &window.lines, title: title, meta: cleaned.meta)
+            let part = decide(body: body, lines: window.lines, baseOffset: baseOffset, meta: windowMeta, documentHasBody: documentHasBody)
+            if !cleaned.text.isEmpty && !part.text.isEmpty {
+                cleaned.text.append(0x0A)
+                cleaned.text.append(0x0A)
+            }
+            cleaned.text += part.text
+            cleaned.paragraphs += part.paragraphs
+            cleaned.removed += part.removed
+            cleaned.meta = part.meta
+            start = window.end
+        }
+        return cleaned
+    }
+
+    /// Steps 1 to 1c for the given lines of `body` (all of it, or one window): phrase rules and metadata,
+    /// the features of every other line, comment threads and lists of other articles. Returns `meta` with what
+    /// the rules moved into it.
+    private func classify(
+        body: UnsafeRawBufferPointer,
+        lines: inout [Line],
+        title: UnsafeRawBufferPointer,
+        meta: ArticleMeta
+    ) -> ArticleMeta {
         var meta = meta
-        var lines = Self.splitLines(body)
         let trimmedTitle = trimWhitespace(title, 0..<title.count)
 
         // 1. Phrase rules, line by line; every other line gets its features.
@@ -152,12 +196,31 @@ public struct Cleaner: Sendable {
             lines[related].verdict = .relatedList
             lines[related].isFooterMarker = true
         }
+        return meta
+    }
 
+    /// Steps 2 to 5 for lines `classify` has seen: the main text, the footer zone, smoothing, repeats and
+    /// numbered lists; then the result.
+    ///
+    /// - Parameter documentHasBody: whether any window of the document has a line that reads like body text;
+    ///   nil when `lines` are the whole document.
+    private func decide(
+        body: UnsafeRawBufferPointer,
+        lines: [Line],
+        baseOffset: Int,
+        meta: ArticleMeta,
+        documentHasBody: Bool?
+    ) -> CleanedArticle {
+        var lines = lines
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
         var candidates = lines.indices.filter { lines[$0].isCandidate }
         guard candidates.contains(where: { lines[$0].features.isBody }) else {
-            // Nothing reads like body text (a short item, a title-only record): keep what the rules kept.
+            // Nothing reads like body text. In a short item or a title-only record: keep what the rules kept.
+            // In a window of a long document that has text elsewhere: all of it is outside the article.
+            if documentHasBody ?? false {
+                for i in candidates { lines[i].verdict = Self.outsideVerdict(lines[i].features) }
+            }
             return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
         }
         // Does the document's language have stopwords here? (Then prose lines are full of them.)
@@ -246,7 +309,7 @@ public struct Cleaner: Sendable {
         for (k, i) in candidates.enumerated() {
             let f = lines[i].features
             if !region.contains(k) {
-                lines[i].verdict = f.isSentenceLike ? .outsideArticle : (f.words <= 3 ? .menu : .shortLine)
+                lines[i].verdict = Self.outsideVerdict(f)
                 continue
             }
             if isProse(k) { continue }
@@ -269,6 +332,11 @@ public struct Cleaner: Sendable {
             keepNumberedList(body, &lines, after: candidates[region.lowerBound], until: candidates[region.upperBound - 1])
         }
         return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName)
+    }
+
+    /// Why a line outside the main text goes.
+    static func outsideVerdict(_ f: LineFeatures) -> Verdict {
+        f.isSentenceLike ? .outsideArticle : (f.words <= 3 ? .menu : .shortLine)
     }
 
     /// Removes kept lines that repeat an earlier kept line of at least 40 bytes: equal to it, or equal to
@@ -595,15 +663,38 @@ public struct Cleaner: Sendable {
         return CleanedArticle(text: text, paragraphs: paragraphs, removed: removed, meta: meta)
     }
 
-    /// Splits at LF, CRLF, lone CR and U+2028/U+2029, trimming ASCII whitespace.
+    /// The most lines the cleaner weighs at once: a body with more (no article has them; a dump of one-word
+    /// lines can) is cleaned window by window, so that memory stays bounded (about 80 bytes a line).
+    static let windowLines = 65_536
+
+    /// Splits at LF, CRLF, lone CR and U+2028/U+2029, trimming ASCII whitespace. A run of blank lines
+    /// becomes one (it only breaks a paragraph), so that a page of blank lines costs nothing.
     static func splitLines(_ body: UnsafeRawBufferPointer) -> [Line] {
         var lines: [Line] = []
-        lines.reserveCapacity(body.count / 40 + 1)
         var start = 0
-        var i = 0
+        while start < body.count {
+            let window = splitLines(body, from: start, maxLines: windowLines)
+            lines += window.lines
+            start = window.end
+        }
+        return lines
+    }
+
+    /// Splits lines from `start` until `maxLines` lines are found or the body ends; `end` is where the next
+    /// line starts (the body's length at its end).
+    static func splitLines(_ body: UnsafeRawBufferPointer, from start: Int, maxLines: Int) -> (lines: [Line], end: Int) {
+        var lines: [Line] = []
+        lines.reserveCapacity(min((body.count - start) / 40 + 1, maxLines))
+        var start = start
+        var i = start
         let n = body.count
         let base = body.baseAddress
-        while i < n {
+        @inline(__always) func add(_ full: Range<Int>) {
+            let line = Line(range: trimWhitespace(body, full), fullRange: full)
+            if line.range.isEmpty, let last = lines.last, last.range.isEmpty { return }
+            lines.append(line)
+        }
+        while i < n && lines.count < maxLines {
             // Eight bytes at a time to the next byte that can start a line end (LF, CR, or E2 of U+2028/9).
             if let base, n - i >= 8 {
                 let w = (base + i).loadUnaligned(as: UInt64.self)
@@ -624,17 +715,18 @@ public struct Cleaner: Sendable {
                 breakLength = 3
             }
             if breakLength > 0 {
-                lines.append(Line(range: trimWhitespace(body, start..<i), fullRange: start..<i))
+                add(start..<i)
                 i += breakLength
                 start = i
             } else {
                 i += 1
             }
         }
-        if start < n {
-            lines.append(Line(range: trimWhitespace(body, start..<n), fullRange: start..<n))
+        if lines.count < maxLines && start < n {
+            add(start..<n)
+            start = n
         }
-        return lines
+        return (lines, start)
     }
 
     /// Whether a line repeats the title: equal to it (ignoring ASCII case), or equal to its part before a

@@ -21,9 +21,14 @@ public struct LineMemory: Sendable {
     public mutating func observe(_ text: UnsafeRawBufferPointer) {
         guard documents.insert(Self.hash(text, 0..<text.count, normalise: false)).inserted else { return }
         var seen = Set<UInt64>()
-        for line in Cleaner.splitLines(text) where !line.range.isEmpty && line.range.count <= RuleSet.maxLineBytes {
-            let key = Self.hash(text, line.range, normalise: true)
-            if seen.insert(key).inserted { counts[key, default: 0] += 1 }
+        var start = 0
+        while start < text.count {
+            let window = Cleaner.splitLines(text, from: start, maxLines: Cleaner.windowLines)
+            for line in window.lines where !line.range.isEmpty && line.range.count <= RuleSet.maxLineBytes {
+                let key = Self.hash(text, line.range, normalise: true)
+                if seen.insert(key).inserted { counts[key, default: 0] += 1 }
+            }
+            start = window.end
         }
     }
 
