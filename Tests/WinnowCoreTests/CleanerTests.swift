@@ -100,6 +100,14 @@ extension CleanerTests {
         #expect(isDate("November 19th, 2019 at 8:40 AM"))
         #expect(!isDate("The 2019 season ended in November."))
         #expect(!isDate("Top 10 lists"))
+        // The year is found wherever it falls in the eight-byte steps of the pre-check, and at either end.
+        for pad in 0...26 {
+            let before = String(repeating: "x", count: pad)
+            let after = String(repeating: "y", count: 26 - pad)
+            #expect(isDate(before + " 1999 May " + after), "year at \(pad + 1)")
+            #expect(isDate(before + " 2041 July " + after.dropLast()), "year at \(pad + 1)")
+            #expect(!isDate(before + " 1899 May " + after))
+        }
     }
 }
 

@@ -513,7 +513,8 @@ public struct Cleaner: Sendable {
     }
 
     /// Whether `line` (at least 8 bytes) has a "1" or "2" followed by a "9" or "0", where a year in 1900–2099
-    /// starts: eight bytes at a time, seven apart, so that every pair of neighbours is seen once.
+    /// starts: eight bytes at a time, seven apart (the last load ends at the line's end), so that every pair of
+    /// neighbouring bytes falls in one load.
     static func mayHoldYear(_ line: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while true {
