@@ -54,6 +54,10 @@ public struct RuleSet: Sendable {
     /// Every rule's pattern, one after the other.
     private var arena: [UInt8] = []
     private var containsRules: [Int32] = []
+    /// One bit per pair of first two bytes (folded) that some `line`, `prefix` or `lead` pattern starts with (all
+    /// pairs of its first byte for a one-byte pattern): most lines start with a pair no rule does, and are
+    /// turned away in one load.
+    private var startPairs: [UInt64] = Array(repeating: 0, count: 1024)
 
     /// The longest line (in bytes) a rule is applied to.
     public static let maxLineBytes = 300
@@ -140,6 +144,14 @@ public struct RuleSet: Sendable {
             candidates += buckets[b].filter { $0.match != .lead }
         }
         firstByteStart[256] = Int32(candidates.count)
+        startPairs = Array(repeating: 0, count: 1024)
+        for rule in rules where rule.match != .contains {
+            let seconds = rule.pattern.count > 1 ? [rule.pattern[1]] : Array(0...255)
+            for second in seconds {
+                let pair = Int(rule.pattern[0]) | Int(second) << 8
+                startPairs[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+        }
     }
 
     /// The first rule that matches `line` (trimmed; compared ignoring ASCII case): its index in `rules`, with
@@ -155,6 +167,10 @@ public struct RuleSet: Sendable {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count > 0 else { return nil }
         let n = line.count
         let first = Int(asciiLower(base[0]))
+        if n >= 2 && containsRules.isEmpty {
+            let pair = first | Int(asciiLower(base[1])) << 8
+            if startPairs[pair >> 6] & (1 << UInt64(pair & 63)) == 0 { return nil }
+        }
         let leads = Int(firstByteStart[first])..<Int(leadEnd[first])
         let others = Int(leadEnd[first])..<Int(firstByteStart[first + 1])
         if leads.isEmpty && others.isEmpty && containsRules.isEmpty { return nil }
