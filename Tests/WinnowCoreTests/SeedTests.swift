@@ -60,7 +60,7 @@ import WinnowCore
         #expect(
             rules == [
                 "see-also", "promo-heading", "image-credit", "generator-note", "site-attribution", "comments", "loading",
-                "tags", "after-comments", "after-comments", "call-to-action",
+                "tags", "after-comments", "call-to-action",
             ]
         )
         for span in removed {

@@ -623,7 +623,9 @@ public struct Cleaner: Sendable {
         return bestRange
     }
 
-    /// Joins the kept lines into the text, paragraphs broken at blank or removed lines, and lists removals.
+    /// Joins the kept lines into the text, paragraphs broken at blank or removed lines, and lists removals: a
+    /// run of lines removed by one rule (with only blank lines between them) is one span, so that a menu of a
+    /// hundred lines is one entry, and a page of millions of menu lines does not list millions.
     private func assemble(body: UnsafeRawBufferPointer, lines: [Line], baseOffset: Int, meta: ArticleMeta, footer: String = "") -> CleanedArticle {
         // Assemble the text: kept lines, paragraphs broken at blank or removed lines.
         var text: [UInt8] = []
@@ -631,17 +633,24 @@ public struct Cleaner: Sendable {
         var removed: [Removal] = []
         var paragraphs = 0
         var inParagraph = false
+        // The last span's verdict while only blank lines have followed it.
+        var open: (verdict: Verdict, movedToMeta: Bool)?
         for line in lines {
             if !line.verdict.isKept {
-                removed.append(
-                    Removal(
-                        rule: line.verdict.name(in: rules, footer: footer),
-                        disposition: line.movedToMeta ? .meta : .dropped,
-                        offset: baseOffset + line.fullRange.lowerBound,
-                        length: line.fullRange.count,
-                        bodyOffset: line.fullRange.lowerBound
+                if let open, open.verdict == line.verdict, open.movedToMeta == line.movedToMeta {
+                    removed[removed.count - 1].length = line.fullRange.upperBound - removed[removed.count - 1].bodyOffset
+                } else {
+                    removed.append(
+                        Removal(
+                            rule: line.verdict.name(in: rules, footer: footer),
+                            disposition: line.movedToMeta ? .meta : .dropped,
+                            offset: baseOffset + line.fullRange.lowerBound,
+                            length: line.fullRange.count,
+                            bodyOffset: line.fullRange.lowerBound
+                        )
                     )
-                )
+                    open = (line.verdict, line.movedToMeta)
+                }
                 inParagraph = false
                 continue
             }
@@ -649,6 +658,7 @@ public struct Cleaner: Sendable {
                 inParagraph = false
                 continue
             }
+            open = nil
             if inParagraph {
                 text.append(0x0A)
             } else {

@@ -45,8 +45,10 @@ struct Explain: ParsableCommand {
             let cleaned = raw.body.withUnsafeBytes { body in
                 raw.title.withUnsafeBytes { cleaner.clean(body: body, title: $0, baseOffset: raw.bodyOffset ?? 0) }
             }
-            var byStart: [Int: Removal] = [:]
-            for removal in cleaned.removed { byStart[removal.bodyOffset] = removal }
+            // Removals are spans in order (a run of lines removed by one rule is one span): each line is inside
+            // the next span or before it.
+            let spans = cleaned.removed
+            var next = 0
             if contents.articles.count > 1 { out.append(paint("# article \(raw.index)\(raw.line.map { ", line \($0)" } ?? "")\n", "1", colour)) }
             out.append(paint("T \(String(decoding: raw.title, as: UTF8.self))\n", "1", colour))
             var start = 0
@@ -58,13 +60,16 @@ struct Explain: ParsableCommand {
                     while end < body.count && body[end] != 0x0A { end += 1 }
                     let text = String(decoding: UnsafeRawBufferPointer(rebasing: body[start..<end]), as: UTF8.self)
                         .replacing("\r", with: "")
-                    if let removal = byStart[start] {
+                    while next < spans.count && spans[next].bodyOffset + spans[next].length <= start { next += 1 }
+                    let blank = text.allSatisfy { $0 == " " || $0 == "\t" }
+                    if next < spans.count, spans[next].bodyOffset <= start, !blank {
+                        let removal = spans[next]
                         removed += 1
                         let mark = removal.disposition == .meta ? ">" : "-"
                         let label = "\(mark) \(removal.rule)".padding(24)
                         let ruleColour = removal.disposition == .meta ? "36" : "31"
                         out.append(paint(label, ruleColour, colour) + paint(text, "2", colour) + "\n")
-                    } else if !text.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                    } else if !blank {
                         kept += 1
                         out.append(String(repeating: " ", count: 24) + text + "\n")
                     } else {
