@@ -176,14 +176,6 @@ struct PackedStopwords: @unchecked Sendable {
         return Int(truncatingIfNeeded: (start &+ displacement &* step) & mask)
     }
 
-    /// Whether the `count` bytes at `p` (at most 16), with ASCII case folded, are a stopword. `readable` is
-    /// how many bytes from `p` may be read (whole words are loaded when there are 16).
-    @inline(__always)
-    func contains(_ p: UnsafePointer<UInt8>, count: Int, readable: Int) -> Bool {
-        let (low, high) = Self.pack(p, count: count, readable: readable)
-        return contains(low: low, high: high)
-    }
-
     /// Whether the packed, folded bytes `low`, `high` (see `pack`) are a stopword.
     @inline(__always)
     func contains(low: UInt64, high: UInt64) -> Bool {

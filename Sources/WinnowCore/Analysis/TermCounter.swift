@@ -72,18 +72,10 @@ struct TermCounter {
                             let n = token.length
                             guard n <= 16, uniqueCount < limit else { return i }
                             let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
-                            var (low, high) = PackedStopwords.pack(start, count: n, readable: text.count - token.offset)
-                            var length = n
-                            var characters = n
-                            if (low | high) & 0x8080_8080_8080_8080 != 0 {
-                                // Not ASCII: fold it into the key here, unless the folded form outgrows it.
-                                guard let folded = CaseFolding.foldPacked(start, count: n) else { return i }
-                                (low, high, length) = folded
-                                characters = UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: start, count: n))
-                            }
-                            Self.countPacked(low, high, length: length, slots: slots, storage: storage, uniqueCount: &uniqueCount)
+                            guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else { return i }
+                            Self.countPacked(key.low, key.high, length: key.length, slots: slots, storage: storage, uniqueCount: &uniqueCount)
                             words += 1
-                            totalCharacters += characters
+                            totalCharacters += key.characters
                             i += 1
                         }
                         return i
@@ -114,14 +106,9 @@ struct TermCounter {
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = word.count
         if n <= 16 {
-            let (low, high) = PackedStopwords.pack(base, count: n, readable: max(readable, n))
-            if (low | high) & 0x8080_8080_8080_8080 == 0 {
-                insertPacked(low, high, count: n)
-                return n
-            }
-            if let folded = CaseFolding.foldPacked(base, count: n) {
-                insertPacked(folded.low, folded.high, count: folded.length)
-                return UTF8Bytes.scalarCount(word)
+            if let key = Self.packedKey(base, count: n, readable: max(readable, n)) {
+                insertPacked(key.low, key.high, count: key.length)
+                return key.characters
             }
         } else {
             var ascii = true
@@ -152,6 +139,21 @@ struct TermCounter {
             }
         }
         return UTF8Bytes.scalarCount(word)
+    }
+
+    /// The key of a term of at most 16 bytes at `p`: its folded bytes packed (ASCII folded in the register,
+    /// other scripts by the folding table) and their length, with the term's length in characters; nil when the
+    /// folded form outgrows 16 bytes. `readable` is how many bytes from `p` may be read.
+    @inline(__always)
+    private static func packedKey(
+        _ p: UnsafePointer<UInt8>,
+        count: Int,
+        readable: Int
+    ) -> (low: UInt64, high: UInt64, length: Int, characters: Int)? {
+        let (low, high) = PackedStopwords.pack(p, count: count, readable: readable)
+        if (low | high) & 0x8080_8080_8080_8080 == 0 { return (low, high, count, count) }
+        guard let folded = CaseFolding.foldPacked(p, count: count) else { return nil }
+        return (folded.low, folded.high, folded.length, UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: p, count: count)))
     }
 
     /// Counts the term whose folded bytes are `low`, `high` (packed; `count` bytes of them).

@@ -85,6 +85,9 @@ public struct Cleaner: Sendable {
 
         /// A line with text that nothing has claimed yet: the main-text search weighs it.
         var isCandidate: Bool { verdict.isKept && !range.isEmpty }
+
+        /// A candidate that reads like article text (see `LineFeatures.isBody`).
+        var readsLikeBody: Bool { isCandidate && features.isBody }
     }
 
     /// Cleans one article.
@@ -115,7 +118,7 @@ public struct Cleaner: Sendable {
         while start < body.count && !documentHasBody {
             var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
             _ = classify(body: body, lines: &window.lines, title: title, meta: meta)
-            documentHasBody = window.lines.contains { $0.isCandidate && $0.features.isBody }
+            documentHasBody = window.lines.contains(where: \.readsLikeBody)
             start = window.end
         }
         var cleaned = CleanedArticle(text: [], paragraphs: 0, removed: [], meta: meta)
@@ -215,7 +218,7 @@ public struct Cleaner: Sendable {
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
         var candidates = lines.indices.filter { lines[$0].isCandidate }
-        guard candidates.contains(where: { lines[$0].features.isBody }) else {
+        guard lines.contains(where: \.readsLikeBody) else {
             // Nothing reads like body text. In a short item or a title-only record: keep what the rules kept.
             // In a window of a long document that has text elsewhere: all of it is outside the article.
             if documentHasBody ?? false {
@@ -479,7 +482,7 @@ public struct Cleaner: Sendable {
             if isDateLine(UnsafeRawBufferPointer(rebasing: body[lines[line].range])) { dates.append(line) }
         }
         guard dates.count >= 3 else { return nil }
-        for k in 1..<dates.count where lines[dates[k - 1]..<dates[k]].contains(where: { $0.isCandidate && $0.features.isBody }) {
+        for k in 1..<dates.count where lines[dates[k - 1]..<dates[k]].contains(where: \.readsLikeBody) {
             return dates[k]
         }
         return nil
@@ -678,21 +681,10 @@ public struct Cleaner: Sendable {
     /// lines can) is cleaned window by window, so that memory stays bounded (about 80 bytes a line).
     static let windowLines = 65_536
 
-    /// Splits at LF, CRLF, lone CR and U+2028/U+2029, trimming ASCII whitespace. A run of blank lines
-    /// becomes one (it only breaks a paragraph), so that a page of blank lines costs nothing.
-    static func splitLines(_ body: UnsafeRawBufferPointer) -> [Line] {
-        var lines: [Line] = []
-        var start = 0
-        while start < body.count {
-            let window = splitLines(body, from: start, maxLines: windowLines)
-            lines += window.lines
-            start = window.end
-        }
-        return lines
-    }
-
     /// Splits lines from `start` until `maxLines` lines are found or the body ends; `end` is where the next
-    /// line starts (the body's length at its end).
+    /// line starts (the body's length at its end). Lines end at LF, CRLF, lone CR and U+2028/U+2029 and are
+    /// trimmed of ASCII whitespace; a run of blank lines becomes one (it only breaks a paragraph), so that a
+    /// page of blank lines costs nothing.
     static func splitLines(_ body: UnsafeRawBufferPointer, from start: Int, maxLines: Int) -> (lines: [Line], end: Int) {
         var lines: [Line] = []
         lines.reserveCapacity(min((body.count - start) / 40 + 1, maxLines))

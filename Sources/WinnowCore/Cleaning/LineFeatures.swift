@@ -194,7 +194,7 @@ extension Cleaner {
     /// with each line alone; each as a short description. Empty when they agree.
     @_spi(Testing) public static func lineFeatureDisagreements(in text: UnsafeRawBufferPointer) -> [String] {
         var found: [String] = []
-        for line in splitLines(text) where !line.range.isEmpty {
+        for line in splitLines(text, from: 0, maxLines: .max).lines where !line.range.isEmpty {
             let bytes = Array(text[line.range])
             let expected = reference(bytes)
             let inBuffer = LineFeatures(UnsafeRawBufferPointer(rebasing: text[line.range]), readable: text.count - line.range.lowerBound)

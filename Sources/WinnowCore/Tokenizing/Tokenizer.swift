@@ -296,8 +296,7 @@ struct TokenSink: WordSegmentSink {
             let next = text[end]
             if next == UInt8(ascii: ":") || (next == UInt8(ascii: ".") && end - start == 3) {
                 // "http:", "https:", "ftp:", "www.": not "said:" or "day.".
-                let lead = text[start] | 0x20
-                if lead == UInt8(ascii: "h") || lead == UInt8(ascii: "f") || lead == UInt8(ascii: "w") { markCandidate() }
+                if canStartURL(text[start]) { markCandidate() }
             }
         }
         append(start: start, length: end - start, kind: .word)
@@ -441,8 +440,7 @@ struct EntityMerger {
         let start = token.offset
         func has(_ prefix: StaticString) -> Bool { hasASCIICaseless(text, at: start, prefix) }
         // Most candidates are words before a colon or a full stop ("said:", "day."): one byte rules them out.
-        let lead = asciiLower(text[start])
-        guard lead == UInt8(ascii: "h") || lead == UInt8(ascii: "f") || lead == UInt8(ascii: "w") else { return nil }
+        guard canStartURL(text[start]) else { return nil }
         guard has("http://") || has("https://") || has("ftp://") || has("www.") else { return nil }
         var end = start
         var parentheses = 0
@@ -500,4 +498,12 @@ struct EntityMerger {
         guard sawDot, tokens[last].kind == .word else { return nil }
         return (start, tokens[last].end, last)
     }
+}
+
+/// Whether a word starting with `byte` can start a URL Winnow merges ("http://", "https://", "ftp://", "www."):
+/// h, f or w in either case.
+@inline(__always)
+func canStartURL(_ byte: UInt8) -> Bool {
+    let lead = byte | 0x20
+    return lead == UInt8(ascii: "h") || lead == UInt8(ascii: "f") || lead == UInt8(ascii: "w")
 }
