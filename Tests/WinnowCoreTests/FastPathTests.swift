@@ -16,6 +16,51 @@ import Testing
         return (fast, full)
     }
 
+    /// The tokens with 64-byte blocks (the default), with the byte loop alone, and with the full scanner.
+    func threeWays(_ bytes: [UInt8], mode: Tokenizer.Mode) -> (blocks: [Token], byteLoop: [Token], full: [Token]) {
+        var byteLoop: [Token] = []
+        var bytewise = Tokenizer(mode: mode)
+        bytewise.usesBlocks = false
+        bytes.withUnsafeBytes { bytewise.tokenize($0, into: &byteLoop) }
+        let (blocks, full) = bothWays(bytes, mode: mode)
+        return (blocks, byteLoop, full)
+    }
+
+    @Test func tokensAreStoredAsOneWord() {
+        #expect(Token.packedLayoutHolds)
+    }
+
+    /// Every piece where a block must hand over, or end early, at every offset of a plain ASCII text: so at
+    /// both edges of a block and on every alignment of the bytes it loads 16 at a time.
+    @Test func handOversAtEveryOffsetOfABlock() {
+        let plain = Array("The company said it was likely to raise prices, and analysts agreed. Shares rose in early trading; others fell back again.".utf8)
+        let pieces = [
+            "don't", "U.S.", "e.g.", "www.example.org/a", "http://x.org", "1,000.5", "G7", "76th", "a_b", "NASDAQ:EXM", "@name",
+            "#tag", "me@example.com", "x:y", "\r\n", "\t", "  \u{200D}", " \u{301}", ".\u{301}x", "a.\u{301}b", "’s", "é", "中文", "\u{7F}",
+            "\u{0}", "How.", "Word.Word", "'quoted'", "(a)",
+            // A byte for the byte loop right after a word the byte loop has just taken.
+            "x:y\r\n", "a_b\t", "G7_x", "me@example.com#x",
+        ]
+        // Where blocks start depends on the text before (a block ends before a word that reaches its end), so
+        // the pieces that end a block early are also tried with every amount of text cut from the front.
+        let blockEnders: Set = ["  \u{200D}", " \u{301}", ".\u{301}x", "x:y\r\n"]
+        for piece in pieces {
+            let bytes = Array(piece.utf8)
+            for offset in 0...plain.count {
+                let text = Array(plain[..<offset]) + bytes + plain[offset...] + bytes
+                for cut in 0..<(blockEnders.contains(piece) ? min(64, offset) : 1) {
+                    for mode in [Tokenizer.Mode.analysis, .uax29] {
+                        let (blocks, byteLoop, full) = threeWays(Array(text[cut...]), mode: mode)
+                        guard blocks == full && byteLoop == full else {
+                            Issue.record("\(piece.debugDescription) at \(offset), \(cut) cut, \(mode): blocks \(blocks == full), byte loop \(byteLoop == full)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func caseFoldingShortcutsAgreeWithTheTable() {
         // `fold` skips the lookup for scripts without case; every scalar must still fold as the table says.
         #expect(Analyzer.foldingInconsistencies().isEmpty)
@@ -30,9 +75,10 @@ import Testing
     func realTextGivesTheSameTokensBothWays(_ name: String) throws {
         let bytes = try fixture(name)
         for mode in [Tokenizer.Mode.analysis, .uax29] {
-            let (fast, full) = bothWays(bytes, mode: mode)
-            #expect(fast.count > 10)
-            #expect(fast == full, "\(name), \(mode)")
+            let (blocks, byteLoop, full) = threeWays(bytes, mode: mode)
+            #expect(full.count > 10)
+            #expect(blocks == full, "\(name), \(mode)")
+            #expect(byteLoop == full, "\(name), \(mode)")
         }
     }
 
@@ -58,9 +104,9 @@ import Testing
                 }
             }
             for mode in [Tokenizer.Mode.analysis, .uax29] {
-                let (fast, full) = bothWays(bytes, mode: mode)
-                if fast != full {
-                    Issue.record("\(bytes) \(mode): \(fast.count) fast, \(full.count) full tokens")
+                let (blocks, byteLoop, full) = threeWays(bytes, mode: mode)
+                if blocks != full || byteLoop != full {
+                    Issue.record("\(bytes) \(mode): \(blocks.count) with blocks, \(byteLoop.count) byte by byte, \(full.count) full")
                     return
                 }
             }

@@ -73,6 +73,22 @@ public struct Token: Sendable, Equatable {
         self.kind = kind
     }
 
+    /// The token's eight bytes as one word, for loops that store tokens with one write: the offset in the low
+    /// 32 bits, then the length (at most 16 bits here), then the kind in the top byte. `Token`'s stored
+    /// properties are laid out in that order (`packedLayoutHolds` checks it).
+    @inline(__always)
+    static func packed(offset: Int, shortLength: Int, kind: TokenKind) -> UInt64 {
+        UInt64(truncatingIfNeeded: offset) & 0xFFFF_FFFF | UInt64(truncatingIfNeeded: shortLength) << 32
+            | UInt64(kind.rawValue) << 56
+    }
+
+    /// Whether a token's memory is its `packed` word.
+    @_spi(Testing) public static var packedLayoutHolds: Bool {
+        let token = Token(offset: 0x0102_0304, length: 0x0506, kind: .ticker)
+        return MemoryLayout<Token>.size == 8
+            && unsafeBitCast(token, to: UInt64.self) == packed(offset: 0x0102_0304, shortLength: 0x0506, kind: .ticker)
+    }
+
     @inlinable
     public var offset: Int {
         get { Int(storedOffset) }

@@ -13,6 +13,9 @@ public struct Tokenizer: Sendable {
     /// Whether ASCII runs take the fast loop; off, the full UAX #29 scanner runs everywhere. The tokens are the
     /// same either way (tests and the fuzzer compare them).
     @_spi(Testing) public var usesASCIIFastPath = true
+    /// Whether the fast path takes plain ASCII 64 bytes at a time (`ASCIIBlock`); off, byte by byte. The
+    /// tokens are the same either way.
+    @_spi(Testing) public var usesBlocks = true
 
     public init(mode: Mode = .analysis) {
         self.mode = mode
@@ -33,17 +36,24 @@ public struct Tokenizer: Sendable {
         withUnsafeTemporaryAllocation(of: Token.self, capacity: 1024) { batch in
             Tokenizer.kinds.withUnsafeBufferPointer { kinds in
                 ASCIIClass.table.withUnsafeBufferPointer { classes in
-                    WordBreakScanner.with(base: base, end: base + text.count) { scanner in
-                        var sink = TokenSink(tokens: tokens, batch: batch, text: text, entities: mode == .analysis, kinds: kinds)
-                        tokens = []  // the sink owns the array while it grows, so appends need no copy
-                        if usesASCIIFastPath {
-                            ASCIITokenScanner(scanner: scanner, classes: classes).run(&sink)
-                        } else {
-                            scanner.run(from: base, &sink)
+                    ASCIIClass.firstByteKinds.withUnsafeBufferPointer { firstByteKinds in
+                        WordBreakScanner.with(base: base, end: base + text.count) { scanner in
+                            var sink = TokenSink(tokens: tokens, batch: batch, text: text, entities: mode == .analysis, kinds: kinds)
+                            tokens = []  // the sink owns the array while it grows, so appends need no copy
+                            if usesASCIIFastPath {
+                                let ascii = ASCIITokenScanner(scanner: scanner, classes: classes, firstByteKinds: firstByteKinds)
+                                if usesBlocks {
+                                    ascii.runBlocks(&sink)
+                                } else {
+                                    _ = ascii.scan(from: base, atLeastTo: base + text.count, &sink)
+                                }
+                            } else {
+                                scanner.run(from: base, &sink)
+                            }
+                            sink.flush()
+                            tokens = sink.tokens
+                            candidates = sink.candidates
                         }
-                        sink.flush()
-                        tokens = sink.tokens
-                        candidates = sink.candidates
                     }
                 }
             }
@@ -98,6 +108,12 @@ enum ASCIIClass {
         if !ASCIIInfo.flags[byte].contains(.nonSpace) { bits |= space }
         return bits
     }
+
+    /// The kind of a token by its first byte, for the tokens of one punctuation or symbol byte and of ASCII
+    /// letters (words), from the flags the full scanner gives those bytes.
+    static let firstByteKinds: [TokenKind] = (0..<128).map { byte in
+        Tokenizer.kinds[Int(ASCIIInfo.flags[byte].rawValue & 0x3F)]
+    }
 }
 
 /// Tokenizes ASCII text with a loop made for it, and hands every stretch with other characters to the full
@@ -112,12 +128,16 @@ enum ASCIIClass {
 struct ASCIITokenScanner {
     let scanner: WordBreakScanner
     let classes: UnsafeBufferPointer<UInt8>
+    /// `ASCIIClass.firstByteKinds`, pinned.
+    let firstByteKinds: UnsafeBufferPointer<TokenKind>
 
-    func run(_ sink: inout TokenSink) {
+    /// Tokenizes from `start` (a boundary) unit by unit until a unit ends at or past `limit`; returns where
+    /// it stopped, a boundary.
+    func scan(from start: UnsafePointer<UInt8>, atLeastTo limit: UnsafePointer<UInt8>, _ sink: inout TokenSink) -> UnsafePointer<UInt8> {
         let base = scanner.base
         let end = scanner.end
-        var p = base
-        while p < end {
+        var p = start
+        while p < limit {
             let b = p[0]
             // Letters first, by arithmetic: most units are words, and a table load would lengthen the chain.
             let c = isASCIILetter(b) ? ASCIIClass.letter : b < 0x80 ? classes[Int(b)] : 0
@@ -210,6 +230,7 @@ struct ASCIITokenScanner {
             }
             p = q
         }
+        return p
     }
 
     /// Runs the full scanner from `start` (a boundary after an ASCII unit, or the start of the text) to the
@@ -343,6 +364,25 @@ struct TokenSink: WordSegmentSink {
     @inline(__always)
     private mutating func markCandidate() {
         candidates.append(tokens.count + count)
+    }
+
+    /// Makes room for `count` tokens appended with `appendReserved`.
+    @inline(__always)
+    mutating func reserve(_ count: Int) {
+        if self.count + count > batchCapacity { flush() }
+    }
+
+    /// Appends a token of at most 64 bytes after `reserve`.
+    @inline(__always)
+    mutating func appendReserved(start: Int, length: Int, kind: TokenKind) {
+        (batchBase + count).initialize(to: Token(offset: start, length: length, kind: kind))
+        count += 1
+    }
+
+    /// In analysis mode, marks the token appended last as a possible start of an entity.
+    @inline(__always)
+    mutating func markLastAsCandidate() {
+        if entities { candidates.append(tokens.count + count - 1) }
     }
 
     mutating func flush() {
