@@ -154,6 +154,28 @@ extension CleanerTests {
     }
 }
 
+extension LineFeatureTests {
+    @Test func agreeAcrossBlocksOfPlainText() {
+        // ASCII lines long enough for the 64-byte blocks, with words of 1 to 20 bytes on every position of a
+        // block's edge (each line starts with a word of 0 to 70 bytes), words longer than a block, and lines
+        // that end inside a block with the next line after them.
+        let pieces = [
+            "a", "of", "The", "THE", "and", "Because", "themselves", "x", "7", "42nd", "\t", "   ", "ourselves",
+            "internationalisation", "abcdefghijklmnop", "abcdefghijklmnopq", "THEM", "it's", "U.S.",
+        ]
+        var text = ""
+        for lead in 0...70 {
+            for start in pieces.indices {
+                let words = (0..<(start % 5 == 0 ? 4 : 14)).map { pieces[(start + $0 * 7) % pieces.count] }
+                text += String(repeating: "y", count: lead) + " " + words.joined(separator: " ") + "\n"
+            }
+        }
+        text += String(repeating: "z", count: 150) + " the end\n" + String(repeating: "Word ", count: 40) + "\n"
+        let bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+    }
+}
+
 /// Bodies with far more lines than articles have: memory must not grow with them, and nothing may be lost.
 @Suite struct ManyLineTests {
     func clean(_ body: [UInt8], title: String) -> CleanedArticle {
