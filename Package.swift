@@ -22,10 +22,13 @@ let package = Package(
         ),
         // glibc's mallopt, for the allocator tuning of the daemon and the command line.
         .systemLibrary(name: "CMalloc"),
+        // SSE2's byte mask, for the tokenizer's and the cleaner's 64-byte blocks (header only).
+        .systemLibrary(name: "CSIMD"),
         .target(
             name: "WinnowCore",
             dependencies: [
                 "CZlib",
+                "CSIMD",
                 // SHA-256 for input hashes and record ids, with the CPU's SHA instructions (BoringSSL).
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -18,6 +18,7 @@ if [ "${targets[*]:-}" = "each" ]; then targets=(pipeline gzip jsonl cleaner tok
 mkdir -p .build-fuzz/corpus fuzz/findings
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name WinnowFuzz \
     -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap -I Sources/CZlib -lz \
+    -Xcc -fmodule-map-file=Sources/CSIMD/module.modulemap -I Sources/CSIMD \
     $(find Sources/WinnowCore -name '*.swift') fuzz/FuzzTargets.swift \
     -o .build-fuzz/winnow-fuzz 2> >(grep -v "Cannot export local symbol" >&2)
 # Run from .build-fuzz: libFuzzer writes its per-job logs (fuzz-N.log) into the working folder.
