@@ -161,8 +161,8 @@ struct LineFeatures {
                 odd |= (v & Bytes(repeating: 0x80)).replacing(with: 0x80, where: separator)
                 // Three exclusive classes in two bits: capital, digit (both), white space.
                 let shift = UInt64(16 * k)
-                first |= ASCIIBlock.bits(capital .| digit) << shift
-                second |= ASCIIBlock.bits(space .| digit) << shift
+                first |= ByteMask.bits(capital .| digit) << shift
+                second |= ByteMask.bits(space .| digit) << shift
             }
             let oddHalves = unsafeBitCast(odd, to: (UInt64, UInt64).self)
             guard oddHalves.0 | oddHalves.1 == 0 else { return nil }

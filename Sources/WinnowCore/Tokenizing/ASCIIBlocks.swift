@@ -1,7 +1,3 @@
-#if arch(x86_64)
-import CSIMD
-#endif
-
 /// Tokenizes ASCII text 64 bytes at a time, from bit masks, and hands every byte whose segment needs more than
 /// its class to the byte-by-byte loop (`ASCIITokenScanner.scan`).
 ///
@@ -51,8 +47,8 @@ struct ASCIIBlock {
             other .|= v .== Bytes(repeating: UInt8(ascii: "@")) .| v .== Bytes(repeating: UInt8(ascii: "#"))
             other .|= v .== Bytes(repeating: UInt8(ascii: "_"))
             let shift = UInt64(16 * k)
-            first |= bits(isLetter(v) .| joiner .| other) << shift
-            second |= bits(space .| other) << shift
+            first |= ByteMask.bits(isLetter(v) .| joiner .| other) << shift
+            second |= ByteMask.bits(space .| other) << shift
         }
         return ASCIIBlock(words: first & ~second, spaces: second & ~first, others: first & second)
     }
@@ -69,22 +65,6 @@ struct ASCIIBlock {
         var any: UInt64 = 0
         for k in 0..<8 { any |= raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self) }
         return any & 0x8080_8080_8080_8080 != 0
-    }
-
-    /// One bit per lane of `mask`, lane 0 in bit 0: SSE2's byte mask on x86-64, elsewhere each half's top
-    /// bits gathered by one multiplication.
-    @inline(__always)
-    static func bits(_ mask: Mask) -> UInt64 {
-        #if arch(x86_64)
-        let bytes = Bytes(repeating: 0).replacing(with: 0xFF, where: mask)
-        return UInt64(truncatingIfNeeded: UInt16(truncatingIfNeeded: winnow_byte_mask(unsafeBitCast(bytes, to: SIMD2<Int64>.self))))
-        #else
-        let bytes = Bytes(repeating: 0).replacing(with: 0x80, where: mask)
-        let halves = unsafeBitCast(bytes, to: (UInt64, UInt64).self)
-        let low = (halves.0 &* 0x0002_0408_1020_4081) >> 56
-        let high = (halves.1 &* 0x0002_0408_1020_4081) >> 56
-        return low | high << 8
-        #endif
     }
 }
 
