@@ -77,13 +77,16 @@ extension ASCIITokenScanner {
         var p = scan(from: base, atLeastTo: base + 1, &sink)
         // A block reads up to three bytes past its 64 (the last word's "www." test); the rest of the text goes
         // to the byte loop.
+        // Text in other scripts has bytes outside ASCII in nearly every block: the byte loop takes those
+        // blocks whole, without the cost of the masks, and a stretch twice as long after each such block.
+        var stretch = 64
         while end - p >= 68 {
-            // Text in other scripts has bytes outside ASCII in nearly every block: the byte loop takes those
-            // blocks whole, without the cost of the masks.
             if ASCIIBlock.hasNonASCII(p) {
-                p = scan(from: p, atLeastTo: p + 64, &sink)
+                p = scan(from: p, atLeastTo: p + min(stretch, end - p), &sink)
+                stretch = min(stretch &* 2, 4096)
             } else {
                 p = block(at: p, &sink)
+                stretch = 64
             }
         }
         if p < end { _ = scan(from: p, atLeastTo: end, &sink) }
