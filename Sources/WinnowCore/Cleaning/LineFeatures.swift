@@ -148,7 +148,7 @@ struct LineFeatures {
         /// or one word fills them.
         @inline(__always)
         init?(_ p: UnsafePointer<UInt8>, count: Int) {
-            typealias Bytes = SIMD16<UInt8>
+            typealias Bytes = ByteMask.Bytes
             var first: UInt64 = 0
             var second: UInt64 = 0
             var odd = Bytes(repeating: 0)

@@ -23,8 +23,9 @@ public struct Tokenizer: Sendable {
 
     /// Appends the tokens of `text` to `tokens` (reuse the array between calls to avoid allocation).
     ///
-    /// ASCII runs take `ASCIITokenScanner`; around other characters the full UAX #29 scanner runs, from the
-    /// last white space before them to the first one after, so both give exactly the same tokens.
+    /// Plain ASCII goes 64 bytes at a time (`ASCIIBlock`), the rest of ASCII byte by byte
+    /// (`ASCIITokenScanner`); around other characters the full UAX #29 scanner runs, from the last white space
+    /// before them to the first one after, so all three give exactly the same tokens.
     ///
     /// - Complexity: O(n) in the length of `text`.
     public func tokenize(_ text: UnsafeRawBufferPointer, into tokens: inout [Token]) {
@@ -366,17 +367,10 @@ struct TokenSink: WordSegmentSink {
         candidates.append(tokens.count + count)
     }
 
-    /// Makes room for `count` tokens appended with `appendReserved`.
+    /// Makes room for `count` tokens written straight into the batch (`appendBlockTokens`).
     @inline(__always)
     mutating func reserve(_ count: Int) {
         if self.count + count > batchCapacity { flush() }
-    }
-
-    /// Appends a token of at most 64 bytes after `reserve`.
-    @inline(__always)
-    mutating func appendReserved(start: Int, length: Int, kind: TokenKind) {
-        (batchBase + count).initialize(to: Token(offset: start, length: length, kind: kind))
-        count += 1
     }
 
     /// In analysis mode, marks the token appended last as a possible start of an entity.
