@@ -211,6 +211,15 @@ public struct Pipeline: Sendable {
             out.endObject()
         }
         out.endArray()
+        if cleaned.unlisted.spans > 0 {
+            out.key("removed_unlisted")
+            out.beginObject()
+            out.key("spans")
+            out.int(cleaned.unlisted.spans)
+            out.key("bytes")
+            out.int(cleaned.unlisted.bytes)
+            out.endObject()
+        }
         out.key("stats")
         Self.writeStats(stats, into: &out)
         out.key("top_terms")

@@ -201,6 +201,40 @@ extension LineFeatureTests {
         #expect(cleaned.removed.map(\.rule) == expected.removed.map(\.rule))
     }
 
+    @Test func removedSpansPastTheLimitAreCountedNotListed() throws {
+        // Lines alternating between two rules ("menu", "short-line"): one span each. With a limit of 100, the
+        // first 100 are listed and the rest counted; listed and counted bytes together are every removed line.
+        let article = try fixture("bbc/tech-001.txt")
+        let newline = try #require(article.firstIndex(of: 0x0A))
+        let title = Array(article[..<newline])
+        let menu = Array(String(repeating: "a\na b c d\n", count: 500).utf8)
+        let body = Array(article[(newline + 1)...]) + [0x0A] + menu
+        var cleaner = Cleaner()
+        let everything = body.withUnsafeBytes { body in title.withUnsafeBytes { cleaner.clean(body: body, title: $0) } }
+        cleaner.maxListedRemovals = 100
+        let limited = body.withUnsafeBytes { body in title.withUnsafeBytes { cleaner.clean(body: body, title: $0) } }
+        #expect(everything.removed.count >= 1_000)
+        #expect(everything.unlisted == UnlistedRemovals())
+        #expect(limited.removed == Array(everything.removed.prefix(100)))
+        #expect(limited.unlisted.spans == everything.removed.count - 100)
+        #expect(limited.unlisted.bytes == everything.removed.dropFirst(100).reduce(0) { $0 + $1.length })
+        #expect(limited.text == everything.text)
+    }
+
+    @Test func aRecordListsAtMostTenThousandSpans() throws {
+        // 30,000 alternating lines after an article: 10,000 spans in `removed`, the other 20,000 in
+        // `removed_unlisted`; the record stays small (each listed span carries its text).
+        var input = Array("A title\n\nThe article body is here, and it has a sentence that reads like prose. It goes on for a while with more words.\n\n".utf8)
+        input += Array(String(repeating: "a\na b c d\n", count: 15_000).utf8)
+        var pipeline = Pipeline()
+        let records = try pipeline.process(input, sourceName: "hostile.txt").jsonl
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(records)) as? [String: Any])
+        #expect((record["removed"] as? [Any])?.count == 10_000)
+        let unlisted = try #require(record["removed_unlisted"] as? [String: Int])
+        #expect(unlisted["spans"] == 20_000)
+        #expect(records.count < 1_000_000)
+    }
+
     @Test func aBodyOfMoreLinesThanAWindowIsCleanedWindowByWindow() throws {
         // 150,000 menu lines, then the article: three windows; the article's paragraphs stay, and the menu lines
         // are one span per window, which together cover every one of them.

@@ -45,8 +45,36 @@ public struct CleanedArticle: Sendable {
     /// The body: kept paragraphs joined by one blank line, valid UTF-8.
     public var text: [UInt8]
     public var paragraphs: Int
+    /// The removed spans, in order, at most `Cleaner.maxListedRemovals` of them.
     public var removed: [Removal]
+    /// The removed spans past `Cleaner.maxListedRemovals`: counted, not listed.
+    public var unlisted = UnlistedRemovals()
     public var meta: ArticleMeta
+
+    public init(text: [UInt8], paragraphs: Int, removed: [Removal], meta: ArticleMeta) {
+        self.text = text
+        self.paragraphs = paragraphs
+        self.removed = removed
+        self.meta = meta
+    }
+
+    /// Appends `spans` to `removed` while there is room under `limit`, and counts the rest.
+    mutating func list(_ spans: [Removal], limit: Int) {
+        let room = max(0, limit - removed.count)
+        removed += spans.prefix(room)
+        for span in spans.dropFirst(room) {
+            unlisted.spans += 1
+            unlisted.bytes += span.length
+        }
+    }
+}
+
+/// How many removed spans of an article were past the listing limit, and their bytes.
+public struct UnlistedRemovals: Sendable, Equatable {
+    public var spans = 0
+    public var bytes = 0
+
+    public init() {}
 }
 
 /// Separates an article's body from the page chrome around it, line by line, and says why for each line.
@@ -58,6 +86,10 @@ public struct Cleaner: Sendable {
     public var rules: RuleSet
     /// Lines recurring across documents (see `LineMemory`); they are removed as `repeated-line`.
     public var memory: LineMemory?
+    /// The most removed spans an article lists; the rest are counted (`CleanedArticle.unlisted`). Pages list
+    /// tens to hundreds; a hostile body whose lines alternate between two rules would list one per line, and
+    /// its record (each span carries its text) would outgrow the input many times over.
+    public var maxListedRemovals = 10_000
 
     public init(rules: RuleSet = .standard, memory: LineMemory? = nil) {
         self.rules = rules
@@ -108,7 +140,13 @@ public struct Cleaner: Sendable {
         if first.end == body.count {
             var lines = first.lines
             let meta = classify(body: body, lines: &lines, title: title, meta: meta)
-            return decide(body: body, lines: lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
+            var cleaned = decide(body: body, lines: lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
+            if cleaned.removed.count > maxListedRemovals {
+                let spans = cleaned.removed
+                cleaned.removed = []
+                cleaned.list(spans, limit: maxListedRemovals)
+            }
+            return cleaned
         }
         // A body of more lines than a window: cleaned window by window, each window's text a paragraph of its
         // own (at the end of a window the line break becomes a paragraph break). Whether the document has body
@@ -133,7 +171,7 @@ public struct Cleaner: Sendable {
             }
             cleaned.text += part.text
             cleaned.paragraphs += part.paragraphs
-            cleaned.removed += part.removed
+            cleaned.list(part.removed, limit: maxListedRemovals)
             cleaned.meta = part.meta
             start = window.end
         }

@@ -39,7 +39,9 @@ struct Explain: ParsableCommand {
             try Result { () throws(InputError) in try reader.readDecompressed(buffer) }.get()
         }
         let colour = color == "always" || (color == "auto" && isatty(1) != 0)
-        let cleaner = Cleaner(rules: configuration.rules)
+        var cleaner = Cleaner(rules: configuration.rules)
+        // Every line is marked, however many spans a page has.
+        cleaner.maxListedRemovals = .max
         var out = OutputBuffer()
         for raw in contents.articles where article == nil || raw.index == article {
             let cleaned = raw.body.withUnsafeBytes { body in
