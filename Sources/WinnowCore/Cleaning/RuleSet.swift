@@ -184,37 +184,37 @@ public struct RuleSet: Sendable {
         head = PackedStopwords.foldASCII(head)
         let found: (index: Int32, matchLength: Int)? = arena.withUnsafeBufferPointer { arena in
             candidates.withUnsafeBufferPointer { candidates in
-            // Whether the pattern matches (the line is known to be at least as long): the head in one compare,
-            // then the rest byte by byte.
-            @inline(__always) func equal(_ c: Candidate) -> Bool {
-                guard head & c.headMask == c.head else { return false }
-                var k = 8
-                while k < Int(c.count) {
-                    if asciiLower(base[k]) != arena[Int(c.start) + k] { return false }
-                    k += 1
+                // Whether the pattern matches (the line is known to be at least as long): the head in one compare,
+                // then the rest byte by byte.
+                @inline(__always) func equal(_ c: Candidate) -> Bool {
+                    guard head & c.headMask == c.head else { return false }
+                    var k = 8
+                    while k < Int(c.count) {
+                        if asciiLower(base[k]) != arena[Int(c.start) + k] { return false }
+                        k += 1
+                    }
+                    return true
                 }
-                return true
-            }
-            // Lead rules come first: they claim long lines the others never see.
-            for c in candidates[leads] where n >= c.count && equal(c) { return (c.index, 0) }
-            guard n <= Self.maxLineBytes else { return nil }
-            for c in candidates[others] {
-                let count = Int(c.count)
-                switch c.match {
-                case .line:
-                    if count == n && equal(c) { return (c.index, count) }
-                case .prefix:
-                    guard n >= count, equal(c) else { continue }
-                    // A pattern ending in a letter must end a word: "By" matches "By Ann", not "Bypass".
-                    if isASCIIAlphanumeric(arena[Int(c.start) + count - 1]), n > count, isASCIIAlphanumeric(base[count]) {
+                // Lead rules come first: they claim long lines the others never see.
+                for c in candidates[leads] where n >= c.count && equal(c) { return (c.index, 0) }
+                guard n <= Self.maxLineBytes else { return nil }
+                for c in candidates[others] {
+                    let count = Int(c.count)
+                    switch c.match {
+                    case .line:
+                        if count == n && equal(c) { return (c.index, count) }
+                    case .prefix:
+                        guard n >= count, equal(c) else { continue }
+                        // A pattern ending in a letter must end a word: "By" matches "By Ann", not "Bypass".
+                        if isASCIIAlphanumeric(arena[Int(c.start) + count - 1]), n > count, isASCIIAlphanumeric(base[count]) {
+                            continue
+                        }
+                        return (c.index, count)
+                    case .contains, .lead:
                         continue
                     }
-                    return (c.index, count)
-                case .contains, .lead:
-                    continue
                 }
-            }
-            return nil
+                return nil
             }
         }
         if let found { return (Int(found.index), found.matchLength) }

@@ -15,8 +15,7 @@
 /// the first boundary after it; the block goes on from there with the masks it has. A block with a byte
 /// outside ASCII goes to the byte loop whole.
 struct ASCIIBlock {
-    typealias Bytes = SIMD16<UInt8>
-    typealias Mask = SIMDMask<SIMD16<Int8>>
+    typealias Bytes = ByteMask.Bytes
 
     /// Bit `i` set: byte `i` belongs to a word (a letter, or "." or "'" between two letters).
     let words: UInt64
@@ -54,7 +53,7 @@ struct ASCIIBlock {
     }
 
     @inline(__always)
-    static func isLetter(_ v: Bytes) -> Mask {
+    static func isLetter(_ v: Bytes) -> ByteMask.Lanes {
         ((v | Bytes(repeating: 0x20)) &- Bytes(repeating: UInt8(ascii: "a"))) .< Bytes(repeating: 26)
     }
 
