@@ -1,27 +1,29 @@
-/// Counts case-folded terms without allocating per token: an open-addressing table maps them to counts.
-/// Reuse one counter across articles with `removeAll(expectedTerms:)`.
+/// Counts case-folded terms without allocating per token: an open-addressing table holds each term with its
+/// count. Reuse one counter across articles with `removeAll(expectedTerms:)`.
 ///
 /// Terms of up to 16 bytes (nearly all) are keyed by their folded bytes packed into two 64-bit words, so
-/// finding one is a multiply and a compare of two registers, and their bytes need no other storage; longer
-/// terms by an FNV-1a hash and their folded bytes in an arena. A term's length decides its key, so the two
-/// kinds never meet. `countWords` runs the whole token loop with the tables pinned, leaving it only to grow
-/// them or to fold a term that is not ASCII.
+/// finding one is a multiply, one load and a compare of two registers, and their bytes need no other storage;
+/// longer terms by an FNV-1a hash and their folded bytes in an arena. A term's length decides its key, so the
+/// two kinds never meet. `countWords` runs the whole token loop with the table pinned, leaving it only to grow
+/// it or to fold a term that is not ASCII.
 struct TermCounter {
     struct Entry {
         /// The folded bytes, packed (terms of at most 16 bytes); zero otherwise.
         var low: UInt64
         var high: UInt64
         var count: Int32
+        /// The folded term's length in bytes; zero marks a free slot.
         var length: Int32
         /// Where a longer term's bytes start in the arena.
         var offset: Int32
         var hash: UInt32
+
+        static let free = Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0)
     }
 
-    /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store.
-    private var storage: [Entry] = Array(repeating: Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0), count: 512)
+    /// The slots: entries in place, found by their hash, at most half of them in use.
+    private var table: [Entry] = Array(repeating: .free, count: 256)
     private(set) var uniqueCount = 0
-    private var slots: [Int32] = Array(repeating: -1, count: 1024)
     private var arena: [UInt8] = []
     private var scratch: [UInt8] = []
 
@@ -30,8 +32,11 @@ struct TermCounter {
         scratch.reserveCapacity(64)
     }
 
-    /// The distinct terms, in the order they were first seen.
-    var entries: ArraySlice<Entry> { storage[0..<uniqueCount] }
+    /// Calls `body` with the table's slots: the distinct terms, in no particular order (ranking them must not
+    /// depend on it), among free slots, whose count is zero.
+    func withSlots<R>(_ body: (UnsafeBufferPointer<Entry>) -> R) -> R {
+        table.withUnsafeBufferPointer(body)
+    }
 
     /// Empties the counter for a text with about `expectedTerms` distinct terms (at most), sizing the table
     /// to them: a table sized for the largest article so far would be cleared, and probed, out of cache.
@@ -40,12 +45,11 @@ struct TermCounter {
         uniqueCount = 0
         var size = 256
         while size < expectedTerms * 2 && size < 1 << 20 { size <<= 1 }
-        if slots.count == size {
-            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+        if table.count == size {
+            table.withUnsafeMutableBufferPointer { $0.update(repeating: .free) }
         } else {
-            slots = Array(repeating: -1, count: size)
+            table = Array(repeating: .free, count: size)
         }
-        if storage.count < size / 2 { storage = Array(repeating: storage[0], count: size / 2) }
     }
 
     /// Counts the word-like tokens (words, alphanumerics, ideographs) of `tokens`, which index `text`.
@@ -55,36 +59,36 @@ struct TermCounter {
         var totalCharacters = 0
         var next = 0
         while next < tokens.count {
-            // The fast loop: ASCII terms of up to 16 bytes, with every table pinned. It returns at a token it
+            // The fast loop: ASCII terms of up to 16 bytes, with the table pinned. It returns at a token it
             // leaves to `add` (longer or not ASCII) or when the table needs to grow.
             let stop = tokens.withUnsafeBufferPointer { tokens in
-                slots.withUnsafeMutableBufferPointer { slots in
-                    storage.withUnsafeMutableBufferPointer { storage in
-                        var i = next
-                        // Keep the table at most half full, and room for the next entry.
-                        let limit = min(slots.count / 2, storage.count)
-                        while i < tokens.count {
-                            let token = tokens[i]
-                            guard token.kind.isWordLike else {
-                                i += 1
-                                continue
-                            }
-                            let n = token.length
-                            guard n <= 16, uniqueCount < limit else { return i }
-                            let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
-                            guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else { return i }
-                            Self.countPacked(key.low, key.high, length: key.length, slots: slots, storage: storage, uniqueCount: &uniqueCount)
-                            words += 1
-                            totalCharacters += key.characters
+                table.withUnsafeMutableBufferPointer { table in
+                    var i = next
+                    // Keep the table at most half full.
+                    let limit = table.count / 2
+                    var unique = uniqueCount
+                    defer { uniqueCount = unique }
+                    while i < tokens.count {
+                        let token = tokens[i]
+                        guard token.kind.isWordLike else {
                             i += 1
+                            continue
                         }
-                        return i
+                        let n = token.length
+                        guard n <= 16, unique < limit else { return i }
+                        let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
+                        guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else { return i }
+                        Self.countPacked(key.low, key.high, length: key.length, table: table, uniqueCount: &unique)
+                        words += 1
+                        totalCharacters += key.characters
+                        i += 1
                     }
+                    return i
                 }
             }
             guard stop < tokens.count else { break }
             next = stop
-            if uniqueCount >= min(slots.count / 2, storage.count) {
+            if uniqueCount >= table.count / 2 {
                 grow()
                 continue
             }
@@ -102,7 +106,7 @@ struct TermCounter {
     @discardableResult
     mutating func add(_ word: UnsafeRawBufferPointer, readable: Int = 0) -> Int {
         guard let raw = word.baseAddress, word.count > 0 else { return 0 }
-        if uniqueCount >= min(slots.count / 2, storage.count) { grow() }
+        if uniqueCount >= table.count / 2 { grow() }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = word.count
         if n <= 16 {
@@ -158,52 +162,49 @@ struct TermCounter {
 
     /// Counts the term whose folded bytes are `low`, `high` (packed; `count` bytes of them).
     private mutating func insertPacked(_ low: UInt64, _ high: UInt64, count: Int) {
-        slots.withUnsafeMutableBufferPointer { slots in
-            storage.withUnsafeMutableBufferPointer { storage in
-                Self.countPacked(low, high, length: count, slots: slots, storage: storage, uniqueCount: &uniqueCount)
-            }
+        table.withUnsafeMutableBufferPointer { table in
+            Self.countPacked(low, high, length: count, table: table, uniqueCount: &uniqueCount)
         }
     }
 
-    /// Finds the packed term in the table, or adds it as the next entry, and counts one occurrence. The table
-    /// must have room (see `grow`).
+    /// Finds the packed term in the table, or adds it in the free slot that ends its probe, and counts one
+    /// occurrence. The table must have a free slot (see `grow`).
     @inline(__always)
     private static func countPacked(
         _ low: UInt64,
         _ high: UInt64,
         length: Int,
-        slots: UnsafeMutableBufferPointer<Int32>,
-        storage: UnsafeMutableBufferPointer<Entry>,
+        table: UnsafeMutableBufferPointer<Entry>,
         uniqueCount: inout Int
     ) {
         let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
-        let mask = slots.count - 1
+        let mask = table.count - 1
         var slot = Int(hash) & mask
+        // The probe ends at the term or at a free slot, nearly always the first; whether the term is new is
+        // then not a branch (it is new about a third of the time, which no predictor guesses).
         while true {
-            let index = Int(slots[slot])
-            if index < 0 {
-                slots[slot] = Int32(uniqueCount)
-                storage[uniqueCount] = Entry(low: low, high: high, count: 1, length: Int32(length), offset: 0, hash: hash)
-                uniqueCount += 1
-                return
-            }
-            if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == length {
-                storage[index].count += 1
-                return
-            }
+            let entry = table[slot]
+            let differs = (entry.low ^ low) | (entry.high ^ high) | UInt64(UInt32(bitPattern: entry.length) ^ UInt32(length))
+            // One branch for "found" and "free": either is zero.
+            if min(differs, UInt64(UInt32(bitPattern: entry.length))) == 0 { break }
             slot = (slot + 1) & mask
         }
+        uniqueCount += table[slot].length == 0 ? 1 : 0
+        table[slot].low = low
+        table[slot].high = high
+        table[slot].length = Int32(length)
+        table[slot].hash = hash
+        table[slot].count += 1
     }
 
     /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash` (terms over 16 bytes).
     private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt32, lowering: Bool) {
-        let mask = slots.count - 1
+        let mask = table.count - 1
         var slot = Int(hash) & mask
-        let found: Int? = arena.withUnsafeBufferPointer { arena in
+        let found: Bool = arena.withUnsafeBufferPointer { arena in
             while true {
-                let index = Int(slots[slot])
-                if index < 0 { return nil }
-                let entry = storage[index]
+                let entry = table[slot]
+                if entry.length == 0 { return false }
                 if entry.hash == hash, Int(entry.length) == bytes.count, entry.length > 16 {
                     let stored = arena.baseAddress! + Int(entry.offset)
                     var equal = true
@@ -211,17 +212,16 @@ struct TermCounter {
                         equal = false
                         break
                     }
-                    if equal { return index }
+                    if equal { return true }
                 }
                 slot = (slot + 1) & mask
             }
         }
-        if let found {
-            storage[found].count += 1
+        if found {
+            table[slot].count += 1
             return
         }
-        slots[slot] = Int32(uniqueCount)
-        storage[uniqueCount] = Entry(low: 0, high: 0, count: 1, length: Int32(bytes.count), offset: Int32(arena.count), hash: hash)
+        table[slot] = Entry(low: 0, high: 0, count: 1, length: Int32(bytes.count), offset: Int32(arena.count), hash: hash)
         uniqueCount += 1
         if lowering {
             for b in bytes { arena.append(asciiLower(b)) }
@@ -257,16 +257,15 @@ struct TermCounter {
         return term(a).lexicographicallyPrecedes(term(b))
     }
 
-    /// Doubles the table (and the room for entries) and puts every entry back.
+    /// Doubles the table and puts every entry back.
     private mutating func grow() {
-        let size = slots.count * 2
-        slots = Array(repeating: -1, count: size)
-        if storage.count < size / 2 { storage.append(contentsOf: repeatElement(storage[0], count: size / 2 - storage.count)) }
-        let mask = size - 1
-        for i in 0..<uniqueCount {
-            var slot = Int(storage[i].hash) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(i)
+        let old = table
+        table = Array(repeating: .free, count: old.count * 2)
+        let mask = table.count - 1
+        for entry in old where entry.length > 0 {
+            var slot = Int(entry.hash) & mask
+            while table[slot].length > 0 { slot = (slot + 1) & mask }
+            table[slot] = entry
         }
     }
 }
