@@ -70,16 +70,22 @@ public struct JSONWriter: Sendable {
             var p = base
             var run = p
             while p < end {
-                // Eight plain bytes at a time: ASCII, not a control character, quote or backslash.
-                if end - p >= 8 {
-                    let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
-                    let control = (w &- 0x2020_2020_2020_2020) & ~w
-                    let special = control | w | byteEqualBits(w, UInt8(ascii: "\"")) | byteEqualBits(w, UInt8(ascii: "\\"))
-                    if special & 0x8080_8080_8080_8080 == 0 {
-                        p += 8
+                // Plain bytes 16 at a time (ASCII, not a control character, quote or backslash), up to the
+                // next byte that is not.
+                while end - p >= 16 {
+                    let v = UnsafeRawPointer(p).loadUnaligned(as: ByteMask.Bytes.self)
+                    // As signed bytes, controls and bytes outside ASCII are both below a space.
+                    let controlOrWide = unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0x20)
+                    let quote = v .== ByteMask.Bytes(repeating: UInt8(ascii: "\"")) .| v .== ByteMask.Bytes(repeating: UInt8(ascii: "\\"))
+                    let special = ByteMask.bits(controlOrWide .| quote)
+                    if special == 0 {
+                        p += 16
                         continue
                     }
+                    p += special.trailingZeroBitCount
+                    break
                 }
+                guard p < end else { break }
                 let b = p[0]
                 if b >= 0x20 && b < 0x80 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
                     p += 1
