@@ -83,23 +83,20 @@ public struct Analyzer: Sendable {
         var top: [TermCounter.Entry] = []
         top.reserveCapacity(topTermCount + 1)
         let stopwords = PackedStopwords.shared
-        // Terms seen once rank only when few terms are; free slots have a count of zero.
-        let minimumCount: Int32 = counter.uniqueCount < 50 ? 1 : 2
-        counter.withSlots { slots in
-            for entry in slots where entry.count >= minimumCount {
-                if top.count == topTermCount && !ranksBefore(entry, top[top.count - 1]) { continue }
-                if entry.length < 2 && entry.low & 0x80 == 0 { continue }
-                if entry.length <= 16 {
-                    // Short terms carry their folded bytes packed: no hashing byte by byte.
-                    if stopwords.contains(low: entry.low, high: entry.high) { continue }
-                } else if allStopwords.contains(counter.term(entry)) {
-                    continue  // longer than 16 bytes: rare, so a set of arrays will do
-                }
-                var position = top.count
-                while position > 0 && ranksBefore(entry, top[position - 1]) { position -= 1 }
-                top.insert(entry, at: position)
-                if top.count > topTermCount { top.removeLast() }
+        // Terms seen once rank only when few terms are.
+        counter.forEachTerm(repeatedOnly: counter.uniqueCount >= 50) { entry in
+            if top.count == topTermCount && !ranksBefore(entry, top[top.count - 1]) { return }
+            if entry.length < 2 && entry.low & 0x80 == 0 { return }
+            if entry.length <= 16 {
+                // Short terms carry their folded bytes packed: no hashing byte by byte.
+                if stopwords.contains(low: entry.low, high: entry.high) { return }
+            } else if allStopwords.contains(counter.term(entry)) {
+                return  // longer than 16 bytes: rare, so a set of arrays will do
             }
+            var position = top.count
+            while position > 0 && ranksBefore(entry, top[position - 1]) { position -= 1 }
+            top.insert(entry, at: position)
+            if top.count > topTermCount { top.removeLast() }
         }
         return top.map { entry in
             TermFrequency(term: counter.termString(entry), count: Int(entry.count))

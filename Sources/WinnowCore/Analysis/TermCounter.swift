@@ -24,6 +24,10 @@ struct TermCounter {
     /// The slots: entries in place, found by their hash, at most half of them in use.
     private var table: [Entry] = Array(repeating: .free, count: 256)
     private(set) var uniqueCount = 0
+    /// The slots of the terms counted more than once, each listed at its second occurrence (listed again
+    /// when the table grows). Room for every entry and one more, so listing one is a store.
+    private var repeated: [Int32] = Array(repeating: 0, count: 256 / 2 + 1)
+    private var repeatedCount = 0
     private var arena: [UInt8] = []
     private var scratch: [UInt8] = []
 
@@ -32,10 +36,18 @@ struct TermCounter {
         scratch.reserveCapacity(64)
     }
 
-    /// Calls `body` with the table's slots: the distinct terms, in no particular order (ranking them must not
-    /// depend on it), among free slots, whose count is zero.
-    func withSlots<R>(_ body: (UnsafeBufferPointer<Entry>) -> R) -> R {
-        table.withUnsafeBufferPointer(body)
+    /// Calls `body` with each distinct term, or with each term counted more than once when `repeatedOnly`,
+    /// in no particular order (ranking them must not depend on it).
+    func forEachTerm(repeatedOnly: Bool, _ body: (Entry) -> Void) {
+        table.withUnsafeBufferPointer { table in
+            if repeatedOnly {
+                repeated.withUnsafeBufferPointer { repeated in
+                    for slot in repeated.prefix(repeatedCount) { body(table[Int(slot)]) }
+                }
+            } else {
+                for entry in table where entry.count > 0 { body(entry) }
+            }
+        }
     }
 
     /// Empties the counter for a text with about `expectedTerms` distinct terms (at most), sizing the table
@@ -43,12 +55,14 @@ struct TermCounter {
     mutating func removeAll(expectedTerms: Int = 512) {
         arena.removeAll(keepingCapacity: true)
         uniqueCount = 0
+        repeatedCount = 0
         var size = 256
         while size < expectedTerms * 2 && size < 1 << 20 { size <<= 1 }
         if table.count == size {
             table.withUnsafeMutableBufferPointer { $0.update(repeating: .free) }
         } else {
             table = Array(repeating: .free, count: size)
+            repeated = Array(repeating: 0, count: size / 2 + 1)
         }
     }
 
@@ -63,27 +77,43 @@ struct TermCounter {
             // leaves to `add` (longer or not ASCII) or when the table needs to grow.
             let stop = tokens.withUnsafeBufferPointer { tokens in
                 table.withUnsafeMutableBufferPointer { table in
-                    var i = next
-                    // Keep the table at most half full.
-                    let limit = table.count / 2
-                    var unique = uniqueCount
-                    defer { uniqueCount = unique }
-                    while i < tokens.count {
-                        let token = tokens[i]
-                        guard token.kind.isWordLike else {
-                            i += 1
-                            continue
+                    repeated.withUnsafeMutableBufferPointer { repeated in
+                        var i = next
+                        // Keep the table at most half full.
+                        let limit = table.count / 2
+                        var unique = uniqueCount
+                        var repeatedCount = self.repeatedCount
+                        defer {
+                            uniqueCount = unique
+                            self.repeatedCount = repeatedCount
                         }
-                        let n = token.length
-                        guard n <= 16, unique < limit else { return i }
-                        let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
-                        guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else { return i }
-                        Self.countPacked(key.low, key.high, length: key.length, table: table, uniqueCount: &unique)
-                        words += 1
-                        totalCharacters += key.characters
-                        i += 1
+                        while i < tokens.count {
+                            let token = tokens[i]
+                            guard token.kind.isWordLike else {
+                                i += 1
+                                continue
+                            }
+                            let n = token.length
+                            guard n <= 16, unique < limit else { return i }
+                            let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
+                            guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else {
+                                return i
+                            }
+                            Self.countPacked(
+                                key.low,
+                                key.high,
+                                length: key.length,
+                                table: table,
+                                uniqueCount: &unique,
+                                repeated: repeated,
+                                repeatedCount: &repeatedCount
+                            )
+                            words += 1
+                            totalCharacters += key.characters
+                            i += 1
+                        }
+                        return i
                     }
-                    return i
                 }
             }
             guard stop < tokens.count else { break }
@@ -93,7 +123,10 @@ struct TermCounter {
                 continue
             }
             words += 1
-            totalCharacters += add(UnsafeRawBufferPointer(rebasing: text[tokens[stop].range]), readable: text.count - tokens[stop].offset)
+            totalCharacters += add(
+                UnsafeRawBufferPointer(rebasing: text[tokens[stop].range]),
+                readable: text.count - tokens[stop].offset
+            )
             next = stop + 1
         }
         return (words, totalCharacters)
@@ -157,25 +190,40 @@ struct TermCounter {
         let (low, high) = PackedStopwords.pack(p, count: count, readable: readable)
         if (low | high) & 0x8080_8080_8080_8080 == 0 { return (low, high, count, count) }
         guard let folded = CaseFolding.foldPacked(p, count: count) else { return nil }
-        return (folded.low, folded.high, folded.length, UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: p, count: count)))
+        return (
+            folded.low, folded.high, folded.length,
+            UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: p, count: count))
+        )
     }
 
     /// Counts the term whose folded bytes are `low`, `high` (packed; `count` bytes of them).
     private mutating func insertPacked(_ low: UInt64, _ high: UInt64, count: Int) {
         table.withUnsafeMutableBufferPointer { table in
-            Self.countPacked(low, high, length: count, table: table, uniqueCount: &uniqueCount)
+            repeated.withUnsafeMutableBufferPointer { repeated in
+                Self.countPacked(
+                    low,
+                    high,
+                    length: count,
+                    table: table,
+                    uniqueCount: &uniqueCount,
+                    repeated: repeated,
+                    repeatedCount: &repeatedCount
+                )
+            }
         }
     }
 
     /// Finds the packed term in the table, or adds it in the free slot that ends its probe, and counts one
-    /// occurrence. The table must have a free slot (see `grow`).
+    /// occurrence, listing its slot in `repeated` at the second. The table must have a free slot (see `grow`).
     @inline(__always)
     private static func countPacked(
         _ low: UInt64,
         _ high: UInt64,
         length: Int,
         table: UnsafeMutableBufferPointer<Entry>,
-        uniqueCount: inout Int
+        uniqueCount: inout Int,
+        repeated: UnsafeMutableBufferPointer<Int32>,
+        repeatedCount: inout Int
     ) {
         let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
         let mask = table.count - 1
@@ -184,7 +232,8 @@ struct TermCounter {
         // then not a branch (it is new about a third of the time, which no predictor guesses).
         while true {
             let entry = table[slot]
-            let differs = (entry.low ^ low) | (entry.high ^ high) | UInt64(UInt32(bitPattern: entry.length) ^ UInt32(length))
+            let differs =
+                (entry.low ^ low) | (entry.high ^ high) | UInt64(UInt32(bitPattern: entry.length) ^ UInt32(length))
             // One branch for "found" and "free": either is zero.
             if min(differs, UInt64(UInt32(bitPattern: entry.length))) == 0 { break }
             slot = (slot + 1) & mask
@@ -194,7 +243,11 @@ struct TermCounter {
         table[slot].high = high
         table[slot].length = Int32(length)
         table[slot].hash = hash
-        table[slot].count += 1
+        let count = table[slot].count + 1
+        table[slot].count = count
+        // Always stored, counted only at the second occurrence: no branch.
+        repeated[repeatedCount] = Int32(truncatingIfNeeded: slot)
+        repeatedCount += count == 2 ? 1 : 0
     }
 
     /// Counts `bytes` (ASCII-lower-cased on the fly when `lowering`) under `hash` (terms over 16 bytes).
@@ -219,9 +272,20 @@ struct TermCounter {
         }
         if found {
             table[slot].count += 1
+            if table[slot].count == 2 {
+                repeated[repeatedCount] = Int32(slot)
+                repeatedCount += 1
+            }
             return
         }
-        table[slot] = Entry(low: 0, high: 0, count: 1, length: Int32(bytes.count), offset: Int32(arena.count), hash: hash)
+        table[slot] = Entry(
+            low: 0,
+            high: 0,
+            count: 1,
+            length: Int32(bytes.count),
+            offset: Int32(arena.count),
+            hash: hash
+        )
         uniqueCount += 1
         if lowering {
             for b in bytes { arena.append(asciiLower(b)) }
@@ -233,7 +297,9 @@ struct TermCounter {
     /// The folded bytes of a term.
     func term(_ entry: Entry) -> [UInt8] {
         guard entry.length <= 16 else { return Array(arena[Int(entry.offset)..<Int(entry.offset + entry.length)]) }
-        return withUnsafeBytes(of: (entry.low.littleEndian, entry.high.littleEndian)) { Array($0.prefix(Int(entry.length))) }
+        return withUnsafeBytes(of: (entry.low.littleEndian, entry.high.littleEndian)) {
+            Array($0.prefix(Int(entry.length)))
+        }
     }
 
     /// The folded bytes of a term as a string (up to 15 bytes, a string stored inline: no allocation).
@@ -262,14 +328,19 @@ struct TermCounter {
         let old = table
         table = Array(repeating: .free, count: old.count * 2)
         let mask = table.count - 1
+        repeated = Array(repeating: 0, count: table.count / 2 + 1)
+        repeatedCount = 0
         for entry in old where entry.length > 0 {
             var slot = Int(entry.hash) & mask
             while table[slot].length > 0 { slot = (slot + 1) & mask }
             table[slot] = entry
+            if entry.count >= 2 {
+                repeated[repeatedCount] = Int32(slot)
+                repeatedCount += 1
+            }
         }
     }
 }
-
 
 /// Simple case folding (Unicode CaseFolding.txt, statuses C and S) on UTF-8 bytes, by table.
 enum CaseFolding {
