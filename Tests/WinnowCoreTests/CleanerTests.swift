@@ -201,6 +201,30 @@ extension LineFeatureTests {
         #expect(cleaned.removed.map(\.rule) == expected.removed.map(\.rule))
     }
 
+    @Test func footerMarkersWithMostOfTheArticleAfterThemDoNotEndIt() throws {
+        // The article's first paragraph, 2,000 "Comments" lines (a share bar repeated), then the rest of it: no
+        // marker has as much text before it as after it, so every paragraph stays. The same marker after the
+        // whole article ends it.
+        let article = try fixture("bbc/business-001.txt")
+        let newline = try #require(article.firstIndex(of: 0x0A))
+        let title = Array(article[..<newline])
+        let paragraphs = String(decoding: article[(newline + 1)...], as: UTF8.self)
+            .components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let markers = String(repeating: "Comments\n", count: 2_000)
+        let rest = paragraphs.dropFirst().joined(separator: "\n\n")
+        func clean(_ body: String) -> CleanedArticle {
+            Array(body.utf8).withUnsafeBytes { body in title.withUnsafeBytes { Cleaner().clean(body: body, title: $0) } }
+        }
+        let early = clean(paragraphs[0] + "\n" + markers + "\n" + rest + "\n")
+        let text = String(decoding: early.text, as: UTF8.self)
+        for paragraph in paragraphs { #expect(text.contains(paragraph.trimmingCharacters(in: .whitespacesAndNewlines))) }
+        #expect(early.removed.map(\.rule) == ["comments"])
+
+        let late = clean(paragraphs.joined(separator: "\n\n") + "\n" + markers + "Great article, thanks for writing it up.\n")
+        #expect(late.removed.map(\.rule) == ["comments", "after-comments"])
+        #expect(!String(decoding: late.text, as: UTF8.self).contains("Great article"))
+    }
+
     @Test func removedSpansPastTheLimitAreCountedNotListed() throws {
         // Lines alternating between two rules ("menu", "short-line"): one span each. With a limit of 100, the
         // first 100 are listed and the rest counted; listed and counted bytes together are every removed line.

@@ -140,7 +140,7 @@ public struct Cleaner: Sendable {
         if first.end == body.count {
             var lines = first.lines
             let meta = classify(body: body, lines: &lines, title: title, meta: meta)
-            var cleaned = decide(body: body, lines: lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
+            var cleaned = decide(body: body, lines: &lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
             if cleaned.removed.count > maxListedRemovals {
                 let spans = cleaned.removed
                 cleaned.removed = []
@@ -164,7 +164,7 @@ public struct Cleaner: Sendable {
         while start < body.count {
             var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
             let windowMeta = classify(body: body, lines: &window.lines, title: title, meta: cleaned.meta)
-            let part = decide(body: body, lines: window.lines, baseOffset: baseOffset, meta: windowMeta, documentHasBody: documentHasBody)
+            let part = decide(body: body, lines: &window.lines, baseOffset: baseOffset, meta: windowMeta, documentHasBody: documentHasBody)
             if !cleaned.text.isEmpty && !part.text.isEmpty {
                 cleaned.text.append(0x0A)
                 cleaned.text.append(0x0A)
@@ -247,12 +247,11 @@ public struct Cleaner: Sendable {
     ///   nil when `lines` are the whole document.
     private func decide(
         body: UnsafeRawBufferPointer,
-        lines: [Line],
+        lines: inout [Line],
         baseOffset: Int,
         meta: ArticleMeta,
         documentHasBody: Bool?
     ) -> CleanedArticle {
-        var lines = lines
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
         var candidates = lines.indices.filter { lines[$0].isCandidate }
@@ -319,17 +318,27 @@ public struct Cleaner: Sendable {
         // 3. The footer zone: a footer marker ("Comments") after the main text began ends the article. One
         //    before it (a share bar's "Comments" link) does not.
         //    Nor does one with more of the main text after it than before it.
+        //    The main text's positive scores are summed in twentieths (every score is a multiple of 0.05), once:
+        //    each marker's "before" is a running sum and its "after" the rest, exact, with no pass over the main
+        //    text per marker (a page of many markers would be quadratic).
+        @inline(__always) func twentieths(_ k: Int) -> Int { Int((max(0, lines[candidates[k]].score) * 20).rounded()) }
         let mainStart = candidates[region.lowerBound]
-        let ending = lines.indices.first { marker in
-            guard lines[marker].isFooterMarker, marker > mainStart else { return false }
-            var before = 0.0
-            var after = 0.0
-            for k in region {
-                let line = candidates[k]
-                if line < marker { before += max(0, lines[line].score) } else if line > marker { after += max(0, lines[line].score) }
+        var total = 0
+        for k in region { total += twentieths(k) }
+        var ending: Int? = nil
+        var before = 0
+        var next = region.lowerBound
+        for marker in lines.indices where lines[marker].isFooterMarker && marker > mainStart {
+            while next < region.upperBound && candidates[next] < marker {
+                before += twentieths(next)
+                next += 1
             }
-            // A couple of real paragraphs before it, or more text before than after: the end of the article.
-            return before >= 10 || before >= after
+            // A couple of real paragraphs before it (a score of 10), or more text before than after: the end
+            // of the article.
+            if before >= 10 * 20 || before >= total - before {
+                ending = marker
+                break
+            }
         }
         var footerName = ""
         if let marker = ending {
