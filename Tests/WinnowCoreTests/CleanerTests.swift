@@ -52,6 +52,19 @@ import Testing
         #expect(!check("The minister says:", Cleaner.isCommentTime))
     }
 
+    @Test func bylinesAreNamesNotSentences() {
+        // Values after "By " on real pages (../shared/corpus/boilerplate/zyte).
+        for names in ["Jamelle Bouie", "Meg James Staff Writer", "Eric Song, IGN Staff", "Ludwig van Beethoven", "Émile Zola"] {
+            #expect(Cleaner.looksLikeNames(names), "\(names)")
+        }
+        for sentence in [
+            "clicking Confirm Account, I agree to the terms of service and privacy policy of Rogers Media.",
+            "most accounts, the law worked.", "signing up, you agree to our Privacy Policy", "the way",
+        ] {
+            #expect(!Cleaner.looksLikeNames(sentence), "\(sentence)")
+        }
+    }
+
     @Test func aNumberedListAfterTheProseStays() throws {
         let (text, removed) = try clean("zyte/numbered-list-remember.txt")
         #expect(text.hasPrefix("Il black Friday incombe su di noi"))

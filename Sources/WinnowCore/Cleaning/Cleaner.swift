@@ -853,22 +853,55 @@ public struct Cleaner: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// A byline names people: a few words, most capitalised, no sentence punctuation at the end.
-    static func looksLikeNames(_ value: String) -> Bool {
-        let words = value.split(whereSeparator: { $0 == " " || $0 == "," })
-        guard (1...10).contains(words.count), value.utf8.count <= 120 else { return false }
-        if let last = value.utf8.last, last == UInt8(ascii: ".") || last == UInt8(ascii: "?") || last == UInt8(ascii: "!") {
-            return false
+    /// A byline names people: a few words, most capitalised, no sentence punctuation at the end. Words are
+    /// split at spaces and commas, on the bytes; only a word that starts outside ASCII asks Unicode whether
+    /// it is upper case.
+    @_spi(Testing) public static func looksLikeNames(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            guard bytes.count <= 120 else { return false }
+            if let last = bytes.last, last == UInt8(ascii: ".") || last == UInt8(ascii: "?") || last == UInt8(ascii: "!") {
+                return false
+            }
+            var words = 0
+            var capitalised = 0
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] == 0x20 || bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                let start = i
+                while i < bytes.count && bytes[i] != 0x20 && bytes[i] != UInt8(ascii: ",") { i += 1 }
+                words += 1
+                let first = bytes[start]
+                let upper: Bool
+                if first < 0x80 {
+                    upper = first &- UInt8(ascii: "A") < 26
+                } else {
+                    let d = UTF8Bytes.decodeMultibyte(bytes.baseAddress! + start, bytes.baseAddress! + i)
+                    upper = d.valid && Unicode.Scalar(d.scalar).map { $0.properties.isUppercase } == true
+                }
+                if upper || isLowerConnector(UnsafeBufferPointer(rebasing: bytes[start..<i])) { capitalised += 1 }
+            }
+            guard (1...10).contains(words) else { return false }
+            return capitalised * 4 >= words * 3
         }
-        let capitalised = words.filter { word in
-            guard let first = word.unicodeScalars.first else { return false }
-            return first.properties.isUppercase || lowerConnectors.contains(word)
-        }
-        return capitalised.count * 4 >= words.count * 3
     }
 
     /// Lower-case words that join names in a byline ("Ludwig van Beethoven", "Smith and Jones").
-    private static let lowerConnectors: Set<Substring> = ["and", "de", "van", "von", "der", "da", "del", "la", "le", "in", "for", "&"]
+    private static func isLowerConnector(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard word.count <= 3 else { return false }
+        var key: UInt32 = 0
+        for b in word { key = key << 8 | UInt32(b) }
+        return lowerConnectors.contains(key)
+    }
+
+    private static let lowerConnectors: Set<UInt32> = Set(
+        ["and", "de", "van", "von", "der", "da", "del", "la", "le", "in", "for", "&"].map { word in
+            word.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }
+    )
 
     /// Reads "generated using X and edited by Y" (either part optional) from a generator note.
     static func parseGeneratorNote(_ note: String) -> (generator: String?, editor: String?) {
