@@ -562,9 +562,20 @@ public struct Cleaner: Sendable {
             i += 1
         }
         guard hasYear else { return false }
-        // A month name, compared on the bytes.
-        for start in 0..<(line.count - 2) where Self.monthNames.contains(where: { hasASCIICaseless(line, at: start, $0) }) {
-            return true
+        // A month name, compared on the bytes: only the names with the byte's initial.
+        for start in 0..<(line.count - 2) {
+            func has(_ name: StaticString) -> Bool { hasASCIICaseless(line, at: start, name) }
+            switch asciiLower(line[start]) {
+            case UInt8(ascii: "j"): if has("january") || has("june") || has("july") { return true }
+            case UInt8(ascii: "f"): if has("february") { return true }
+            case UInt8(ascii: "m"): if has("march") || has("may ") { return true }
+            case UInt8(ascii: "a"): if has("april") || has("august") { return true }
+            case UInt8(ascii: "s"): if has("september") { return true }
+            case UInt8(ascii: "o"): if has("october") { return true }
+            case UInt8(ascii: "n"): if has("november") { return true }
+            case UInt8(ascii: "d"): if has("december") { return true }
+            default: continue
+            }
         }
         return false
     }
@@ -584,10 +595,6 @@ public struct Cleaner: Sendable {
             offset += 7
         }
     }
-
-    private static let monthNames: [StaticString] = [
-        "january", "february", "march", "april", "may ", "june", "july", "august", "september", "october", "november", "december",
-    ]
 
     /// The first line of a comment thread that has no marker line a phrase rule knows: a count header
     /// ("34 responses to “…”", "12 Comments", "5 thoughts on …") or the first of two or more short lines that
