@@ -119,6 +119,20 @@ import WinnowCore
         return counts
     }
 
+    @Test func termsRepeatedOnlyAfterTheTableGrowsAreRanked() throws {
+        // Six terms (three longer than 16 bytes) seen once before thousands of distinct terms make the table
+        // grow, then 19 more times each: they are the top terms, with every occurrence counted.
+        let names = ["zebra", "quokka", "okapi", "hippopotamusesandrhinoceroses", "quintessentiallybritish", "extraordinarilylong"]
+        var text = String(decoding: try fixture("bbc/business-001.txt"), as: UTF8.self)
+        text += " " + names.joined(separator: " ")
+        for i in 0..<6000 { text += " term\(i)x" }
+        for _ in 0..<19 { text += " " + names.joined(separator: " ") }
+        var analyzer = Analyzer(topTermCount: names.count)
+        let (_, top) = Array(text.utf8).withUnsafeBytes { analyzer.analyze($0) }
+        #expect(top.map(\.term) == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(top.allSatisfy { $0.count == 20 })
+    }
+
     @Test func countsMatchANaiveCountThroughTableGrowth() throws {
         // A real article, then thousands of distinct terms (the table grows several times mid-text), long
         // terms, and words that are not ASCII, in several cases.
