@@ -28,6 +28,11 @@ cases = {
     "mixed CR LF CRLF U+2028": lambda n: fill(b"line one\rline two\nline three\r\nline four\xe2\x80\xa8", n),
     "NULs in good text": lambda n: fill(words[:2000] + b"\x00", n),
     "a footer marker per line": lambda n: fill(b"Comments\n" + words[:300] + b".\n", n),
+    # One short paragraph, then tens of thousands of footer markers, then as many paragraphs: no marker has as
+    # much text before it as after it (all in one window of lines).
+    "footer markers before the text": lambda n: b"A title\n" + words[:200] + b".\n"
+    + fill(b"Join the conversation\n", n * 3 // 40) + fill(words[:240] + b".\n", n - n * 3 // 40),
+    "distinct words only": lambda n: b"A title\n" + b" ".join(b"w%x" % i for i in range(n // 8))[:n],
     "sentences of abbreviations": lambda n: fill(b"Mr. Dr. U.S. No. 5 a.m. J. K. ", n),
     "deep JSON nesting": lambda n: b'{"title": "t", "text": "x", "a": ' + b"[" * (n // 2) + b"]" * (n // 2) + b"}\n",
 }
