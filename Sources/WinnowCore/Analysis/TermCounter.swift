@@ -182,10 +182,7 @@ struct TermCounter {
         let (low, high) = PackedStopwords.pack(p, count: count, readable: readable)
         if (low | high) & 0x8080_8080_8080_8080 == 0 { return (low, high, count, count) }
         guard let folded = CaseFolding.foldPacked(p, count: count) else { return nil }
-        return (
-            folded.low, folded.high, folded.length,
-            UTF8Bytes.scalarCount(UnsafeRawBufferPointer(start: p, count: count))
-        )
+        return (folded.low, folded.high, folded.length, folded.characters)
     }
 
     /// The tables, pinned, with the counts of their entries.
@@ -347,12 +344,17 @@ struct TermCounter {
 /// Simple case folding (Unicode CaseFolding.txt, statuses C and S) on UTF-8 bytes, by table.
 enum CaseFolding {
     /// The folded form of `count` bytes at `p` (as `fold` makes it), packed as `PackedStopwords.pack` packs
-    /// a term, with its length; nil when the folded form is longer than 16 bytes.
+    /// a term, with its length, and the number of characters (scalars) of the bytes; nil when the folded form
+    /// is longer than 16 bytes.
     @inline(__always)
-    static func foldPacked(_ p: UnsafePointer<UInt8>, count: Int) -> (low: UInt64, high: UInt64, length: Int)? {
+    static func foldPacked(
+        _ p: UnsafePointer<UInt8>,
+        count: Int
+    ) -> (low: UInt64, high: UInt64, length: Int, characters: Int)? {
         var low: UInt64 = 0
         var high: UInt64 = 0
         var length = 0
+        var characters = 0
         @inline(__always) func put(_ byte: UInt8) {
             if length < 8 {
                 low |= UInt64(byte) << UInt64(8 * length)
@@ -364,6 +366,9 @@ enum CaseFolding {
         let end = p + count
         var q = p
         while q < end {
+            // One character per ASCII byte and per decoded sequence (an invalid one counts as its replacement),
+            // as `UTF8Bytes.scalarCount` counts them.
+            characters += 1
             let b = q[0]
             if b < 0x80 {
                 guard length < 16 else { return nil }
@@ -381,7 +386,7 @@ enum CaseFolding {
                 for k in 0..<d.length { put(q[k]) }
             }
         }
-        return (PackedStopwords.foldASCII(low), PackedStopwords.foldASCII(high), length)
+        return (PackedStopwords.foldASCII(low), PackedStopwords.foldASCII(high), length, characters)
     }
 
     /// What a decoded character that is not ASCII folds to, or nil when it stays as it is: curly

@@ -2,7 +2,10 @@
 /// state outside a terminated run: they only join (SB998).
 @inline(__always)
 private func isSentenceFiller(_ b: UInt8) -> Bool {
-    sentenceFillerTable[Int(b)]
+    // One bit per ASCII byte, in two constants: a global table would be loaded through its lazy initialiser
+    // (`swift_once`) at every call, and this runs per character of scripts other than Latin.
+    let word: UInt64 = b < 64 ? 0x0FFF_B071_0000_0000 : (b < 128 ? 0x07FF_FFFE_87FF_FFFE : 0)
+    return (word >> UInt64(b & 63)) & 1 != 0
 }
 
 /// One bit per byte of the 16 at `p` that is an ASCII letter, digit, space or comma: fillers of every line of
@@ -15,17 +18,6 @@ private func commonFillerBits(_ p: UnsafePointer<UInt8>) -> UInt64 {
     let digit = v &- Bytes(repeating: UInt8(ascii: "0")) .< Bytes(repeating: 10)
     let spaceOrComma = v .== Bytes(repeating: UInt8(ascii: " ")) .| v .== Bytes(repeating: UInt8(ascii: ","))
     return ByteMask.bits(letter .| digit .| spaceOrComma)
-}
-
-private let sentenceFillerTable: [Bool] = (0..<256).map { b in
-    switch UInt8(b) {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-        UInt8(ascii: " "), UInt8(ascii: ","), UInt8(ascii: "-"), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "$"),
-        UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "/"), UInt8(ascii: "_"):
-        return true
-    default:
-        return false
-    }
 }
 
 /// Sentence boundaries exactly as Unicode Standard Annex #29 defines them (Unicode 15.0), on UTF-8 bytes.
