@@ -181,6 +181,8 @@ struct TermCounter {
     ) -> (low: UInt64, high: UInt64, length: Int, characters: Int)? {
         let (low, high) = PackedStopwords.pack(p, count: count, readable: readable)
         if (low | high) & 0x8080_8080_8080_8080 == 0 { return (low, high, count, count) }
+        // Scripts without case fold to themselves: the packed bytes are the key.
+        if let characters = CaseFolding.uncasedCharacters(p, count: count) { return (low, high, count, characters) }
         guard let folded = CaseFolding.foldPacked(p, count: count) else { return nil }
         return (folded.low, folded.high, folded.length, folded.characters)
     }
@@ -389,6 +391,32 @@ enum CaseFolding {
         return (PackedStopwords.foldASCII(low), PackedStopwords.foldASCII(high), length, characters)
     }
 
+    /// The number of characters of `count` bytes at `p` when each one is ASCII or a valid sequence of a script
+    /// without case (lead bytes D6–DF: Hebrew, Arabic, Syriac, Thaana; E0: U+0800–U+0FFF, the Indic scripts;
+    /// E3–E9: U+3000–U+9FFF, kana and CJK), so that the bytes fold to themselves with ASCII lower-cased; nil
+    /// otherwise. No table, no decoding.
+    @inline(__always)
+    static func uncasedCharacters(_ p: UnsafePointer<UInt8>, count: Int) -> Int? {
+        var i = 0
+        var characters = 0
+        while i < count {
+            let b = p[i]
+            if b < 0x80 {
+                i += 1
+            } else if b &- 0xD6 < 10 && i + 1 < count && p[i + 1] & 0xC0 == 0x80 {
+                i += 2
+            } else if (b == 0xE0 && i + 2 < count && p[i + 1] &- 0xA0 < 0x20 && p[i + 2] & 0xC0 == 0x80)
+                || (b &- 0xE3 < 7 && i + 2 < count && p[i + 1] & 0xC0 == 0x80 && p[i + 2] & 0xC0 == 0x80)
+            {
+                i += 3
+            } else {
+                return nil
+            }
+            characters += 1
+        }
+        return characters
+    }
+
     /// What a decoded character that is not ASCII folds to, or nil when it stays as it is: curly
     /// apostrophes become ASCII ones, the rest follows the folding table (invalid bytes stay).
     @inline(__always)
@@ -419,5 +447,27 @@ enum CaseFolding {
                 out.append(contentsOf: UnsafeBufferPointer(start: p, count: d.length))
             }
         }
+    }
+}
+
+extension Analyzer {
+    /// Scalars whose UTF-8 bytes the term counter takes to fold to themselves (`CaseFolding.uncasedCharacters`)
+    /// while case folding changes them (should be none).
+    @_spi(Testing) public static func uncasedShortcutInconsistencies() -> [UInt32] {
+        var wrong: [UInt32] = []
+        var bytes: [UInt8] = []
+        for scalar in UInt32(0x80)..<0x110000 where !(0xD800..<0xE000).contains(scalar) {
+            bytes.removeAll(keepingCapacity: true)
+            UTF8Bytes.append(scalar: scalar, to: &bytes)
+            bytes.withUnsafeBufferPointer { p in
+                guard let characters = CaseFolding.uncasedCharacters(p.baseAddress!, count: p.count) else { return }
+                let raw = PackedStopwords.pack(p.baseAddress!, count: p.count, readable: p.count)
+                let folded = CaseFolding.foldPacked(p.baseAddress!, count: p.count)
+                if characters != 1 || folded?.low != raw.0 || folded?.high != raw.1 || folded?.length != p.count {
+                    wrong.append(scalar)
+                }
+            }
+        }
+        return wrong
     }
 }
