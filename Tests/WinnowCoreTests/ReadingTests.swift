@@ -143,3 +143,29 @@ import WinnowCore
         #expect(error.description.contains("line 1"))
     }
 }
+
+/// The byte-level UTF-8 helpers against the standard library's decoding (which replaces each maximal invalid
+/// subpart with one U+FFFD, as they do), on real text cut and mixed with invalid bytes.
+@Suite struct UTF8BytesTests {
+    @Test func repairCountAndCharactersAgreeWithTheStandardLibrary() throws {
+        // Real text in three scripts and in four UTF-8 lengths, then pieces of it with bytes that break it.
+        let text = Array(String(decoding: try fixture("seed.txt"), as: UTF8.self).prefix(400).utf8)
+            + Array("Москва مرحبا नेपाल 中文 😀 é ’".utf8)
+        let breakers: [[UInt8]] = [[0x80], [0xBF], [0xC0, 0x80], [0xC3], [0xE0, 0x80, 0x80], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF0, 0x9F], [0xF4, 0x90, 0x80, 0x80], [0xF5], [0xFF]]
+        var generator = SplitMix64(seed: 8)
+        for _ in 0..<3_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                let start = Int.random(in: 0..<text.count, using: &generator)
+                bytes += text[start..<min(text.count, start + Int.random(in: 0...40, using: &generator))]
+                bytes += breakers.randomElement(using: &generator)!
+            }
+            let decoded = String(decoding: bytes, as: UTF8.self)
+            var repaired: [UInt8] = []
+            let replaced = bytes.withUnsafeBytes { UTF8Bytes.appendRepairing($0, to: &repaired) }
+            #expect(repaired == Array(decoded.utf8), "\(bytes)")
+            #expect(bytes.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) } == replaced)
+            #expect(bytes.withUnsafeBytes { UTF8Bytes.scalarCount($0) } == decoded.unicodeScalars.count)
+        }
+    }
+}

@@ -70,40 +70,95 @@ public enum UTF8Bytes {
         }
     }
 
+    /// Where the valid UTF-8 from `p` ends: `end`, or the start of the first invalid sequence. ASCII is
+    /// skipped 16 bytes at a time; a multibyte sequence is checked, not decoded (no scalar is built).
+    @inline(__always)
+    static func validEnd(from p: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        var p = p
+        while p < end {
+            if end - p >= 16 {
+                let v = UnsafeRawPointer(p).loadUnaligned(as: ByteMask.Bytes.self)
+                let wide = ByteMask.bits(unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0))
+                if wide == 0 {
+                    p += 16
+                    continue
+                }
+                p += wide.trailingZeroBitCount
+            }
+            let length = validSequenceLength(p, end)
+            if length == 0 { return p }
+            p += length
+        }
+        return end
+    }
+
+    /// The length of the valid sequence at `p` (before `end`), or 0 if it is not valid.
+    @inline(__always)
+    static func validSequenceLength(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int {
+        let b0 = p[0]
+        if b0 < 0x80 { return 1 }
+        let available = end - p
+        if b0 &- 0xC2 < 0x1E {
+            return available >= 2 && p[1] & 0xC0 == 0x80 ? 2 : 0
+        }
+        if b0 & 0xF0 == 0xE0 {
+            guard available >= 3 else { return 0 }
+            // E0 A0–BF (no overlongs), ED 80–9F (no surrogates), the others 80–BF.
+            let b1 = p[1]
+            let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+            let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+            return b1 >= low && b1 <= high && p[2] & 0xC0 == 0x80 ? 3 : 0
+        }
+        if b0 &- 0xF0 < 5 {
+            guard available >= 4 else { return 0 }
+            // F0 90–BF (no overlongs), F4 80–8F (not past U+10FFFF), the others 80–BF.
+            let b1 = p[1]
+            let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+            let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+            return b1 >= low && b1 <= high && p[2] & 0xC0 == 0x80 && p[3] & 0xC0 == 0x80 ? 4 : 0
+        }
+        return 0
+    }
+
+    /// The bytes from `p` to `end` that start a character (are not continuation bytes, 80–BF), 16 at a time:
+    /// the characters of valid UTF-8.
+    @inline(__always)
+    static func characterStarts(from p: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> Int {
+        var p = p
+        var count = 0
+        while end - p >= 16 {
+            let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Int8>.self)
+            // As signed bytes, continuation bytes are −128 to −65.
+            count += 16 - ByteMask.bits(v .< SIMD16<Int8>(repeating: -64)).nonzeroBitCount
+            p += 16
+        }
+        while p < end {
+            count += p[0] & 0xC0 == 0x80 ? 0 : 1
+            p += 1
+        }
+        return count
+    }
+
     /// Appends `input` to `output` with every invalid sequence replaced by U+FFFD.
     ///
     /// - Returns: the number of input bytes that were invalid and replaced.
-    /// - Complexity: O(n); ASCII runs are copied eight bytes at a time.
+    /// - Complexity: O(n); valid runs are found 16 bytes at a time and copied in one step.
     @discardableResult
     public static func appendRepairing(_ input: UnsafeRawBufferPointer, to output: inout [UInt8]) -> Int {
         guard let raw = input.baseAddress, input.count > 0 else { return 0 }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let end = base + input.count
         var p = base
-        var runStart = p
         var repaired = 0
         while p < end {
-            // Eight ASCII bytes at a time while there are eight.
-            if end - p >= 8, UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                p += 8
-                continue
-            }
-            if p[0] < 0x80 {
-                p += 1
-                continue
-            }
-            let d = decodeMultibyte(p, end)
-            if d.valid {
-                p += d.length
-                continue
-            }
-            output.append(contentsOf: UnsafeBufferPointer(start: runStart, count: p - runStart))
+            let valid = validEnd(from: p, to: end)
+            output.append(contentsOf: UnsafeBufferPointer(start: p, count: valid - p))
+            guard valid < end else { break }
+            let d = decodeMultibyte(valid, end)
             output.append(contentsOf: [0xEF, 0xBF, 0xBD])
             repaired += d.length
-            p += d.length
-            runStart = p
+            p = valid + d.length
         }
-        output.append(contentsOf: UnsafeBufferPointer(start: runStart, count: p - runStart))
         return repaired
     }
 
@@ -115,19 +170,10 @@ public enum UTF8Bytes {
         var p = base
         var invalid = 0
         while p < end {
-            // Skip ASCII eight bytes at a time.
-            while end - p >= 8 {
-                let word = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 != 0 { break }
-                p += 8
-            }
+            p = validEnd(from: p, to: end)
             guard p < end else { break }
-            if p[0] < 0x80 {
-                p += 1
-                continue
-            }
             let d = decodeMultibyte(p, end)
-            if !d.valid { invalid += d.length }
+            invalid += d.length
             p += d.length
         }
         return invalid
@@ -141,18 +187,11 @@ public enum UTF8Bytes {
         var p = base
         var count = 0
         while p < end {
-            // Eight ASCII bytes at a time: eight scalars.
-            if end - p >= 8, UnsafeRawPointer(p).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                p += 8
-                count += 8
-                continue
-            }
-            if p[0] < 0x80 {
-                p += 1
-            } else {
-                p += decodeMultibyte(p, end).length
-            }
+            let valid = validEnd(from: p, to: end)
+            count += characterStarts(from: p, to: valid)
+            guard valid < end else { break }
             count += 1
+            p = valid + decodeMultibyte(valid, end).length
         }
         return count
     }
