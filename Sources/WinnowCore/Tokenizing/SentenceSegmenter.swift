@@ -85,7 +85,7 @@ public struct SentenceSegmenter: Sendable {
                             q += (~plain).trailingZeroBitCount
                             break
                         }
-                        guard isSentenceFiller(q[0]) else { break }
+                        guard q < end && isSentenceFiller(q[0]) else { break }
                         q += 1
                     }
                     let last = UnicodeProperties.sentenceBreak(table[Int(q[-1])])
