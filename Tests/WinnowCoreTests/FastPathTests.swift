@@ -116,6 +116,48 @@ import Testing
     }
 }
 
+/// The sentence segmenter's shortcuts (ASCII fillers 16 at a time; runs outside a terminated run without the
+/// rules) must give exactly the boundaries the rules give.
+@Suite struct SentenceFastPathTests {
+    func boundaries(_ bytes: [UInt8], fast: Bool) -> [Int] {
+        var segmenter = SentenceSegmenter()
+        segmenter.usesFastPaths = fast
+        var ends: [Int] = []
+        bytes.withUnsafeBytes { text in segmenter.forEachSentence(text) { _, end in ends.append(end) } }
+        return ends
+    }
+
+    @Test func randomMixturesGiveTheSameSentencesBothWays() throws {
+        // Every sentence-break property in several scripts, terminators of several scripts, closers, marks.
+        let pieces: [[UInt8]] = [
+            "The", "word", "and", " ", "  ", ", ", ".", ". ", "!", "?", "...", "U.S.", "e.g.", "Mr.", "1.5", "9", "\n", "\r\n", "\r",
+            "\"", "'", "(", ")", "»", "«", "”", "\u{2028}", "\u{85}", "\u{301}", "\u{200D}", "\u{AD}", "\t", "-", ":", ";",
+            "مرحبا", "؟", "۔", "नेपाल", "।", "中文", "。", "！", "？", "Москва", "é", "É", "…", "\u{0}", "😀",
+            // Marks and format characters inside the rules' patterns (SB5 with SB6, SB7, SB8).
+            "a\u{301}.", "A\u{200D}.", ".T", ".\u{301}t", "1.\u{AD}5", "x.\u{301} a",
+        ].map { Array($0.utf8) } + [[0xFF], [0xE2, 0x80], [0xC3]]
+        var text = Array(String(decoding: try fixture("bbc/sport-199.txt"), as: UTF8.self).prefix(600).utf8)
+        text += Array("مرحبا بكم في الموقع. كيف حالك؟ نحن بخير! 中文的句子。另一个句子！ नेपाल सुन्दर छ। ".utf8)
+        var generator = SplitMix64(seed: 41)
+        for round in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(generator.next() % 30) {
+                if round % 4 == 0 {
+                    // Stretches of real text between the pieces.
+                    let start = Int(generator.next() % UInt64(text.count))
+                    bytes += text[start..<min(text.count, start + Int(generator.next() % 80))]
+                }
+                bytes += pieces[Int(generator.next() % UInt64(pieces.count))]
+            }
+            let (fast, rules) = (boundaries(bytes, fast: true), boundaries(bytes, fast: false))
+            if fast != rules {
+                Issue.record("\(String(decoding: bytes, as: UTF8.self).debugDescription): \(fast) with the shortcuts, \(rules) by the rules")
+                return
+            }
+        }
+    }
+}
+
 /// A small seeded generator, so a failure reproduces.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64

@@ -26,6 +26,9 @@ private func commonFillerBits(_ p: UnsafePointer<UInt8>) -> UInt64 {
 /// is decided in constant time except SB8's lookahead, which runs at most once per such run and stops at the
 /// next letter, paragraph separator or terminator: linear overall.
 public struct SentenceSegmenter: Sendable {
+    /// Whether runs that cannot end a sentence skip the rules (tests turn it off to compare).
+    @_spi(Testing) public var usesFastPaths = true
+
     public init() {}
 
     /// Calls `body(start, end)` for each sentence of `text`, in order; together they cover every byte.
@@ -72,7 +75,8 @@ public struct SentenceSegmenter: Sendable {
             while p < end {
                 // Fast path: outside a terminated run, ASCII letters, digits, spaces and commas join (SB998)
                 // and leave the state as it is, apart from the last two properties.
-                if terminated == .none && previous != .aTerm && isSentenceFiller(p[0]) && !isParaSep(rawPrevious) {
+                let outsideTerminatedRun = terminated == .none && previous != .aTerm && !isParaSep(rawPrevious)
+                if outsideTerminatedRun && usesFastPaths && isSentenceFiller(p[0]) {
                     var q = p + 1
                     while q < end {
                         // Letters, digits, spaces and commas 16 at a time; the rest of the fillers one by one.
@@ -94,6 +98,30 @@ public struct SentenceSegmenter: Sendable {
                     rawPrevious = last
                     p = q
                     continue
+                }
+                if outsideTerminatedRun && usesFastPaths {
+                    // Outside a terminated run every character joins (SB998), whatever it is: only the state
+                    // moves, up to a terminator or a paragraph separator (the rules take those), or to ASCII
+                    // fillers (the path above takes those 16 at a time).
+                    var q = p
+                    scan: while q < end && !isSentenceFiller(q[0]) {
+                        let (current, length) = sentenceProperty(at: q)
+                        switch current {
+                        case .aTerm, .sTerm, .sep, .cr, .lf:
+                            break scan
+                        case .extend, .format:
+                            rawPrevious = current  // SB5
+                        default:
+                            beforePrevious = previous
+                            previous = current
+                            rawPrevious = current
+                        }
+                        q += length
+                    }
+                    if q > p {
+                        p = q
+                        continue
+                    }
                 }
                 (property, length) = sentenceProperty(at: p)
                 let current = property
