@@ -71,7 +71,7 @@ public enum UTF8Bytes {
     }
 
     /// Where the valid UTF-8 from `p` ends: `end`, or the start of the first invalid sequence. ASCII is
-    /// skipped 16 bytes at a time; a multibyte sequence is checked, not decoded (no scalar is built).
+    /// skipped 16 bytes at a time.
     @inline(__always)
     static func validEnd(from p: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
         var p = p
@@ -92,32 +92,13 @@ public enum UTF8Bytes {
         return end
     }
 
-    /// The length of the valid sequence at `p` (before `end`), or 0 if it is not valid.
+    /// The length of the valid sequence at `p` (before `end`), or 0 if it is not valid: `decodeMultibyte`'s
+    /// verdict, the one definition of validity here.
     @inline(__always)
     static func validSequenceLength(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int {
-        let b0 = p[0]
-        if b0 < 0x80 { return 1 }
-        let available = end - p
-        if b0 &- 0xC2 < 0x1E {
-            return available >= 2 && p[1] & 0xC0 == 0x80 ? 2 : 0
-        }
-        if b0 & 0xF0 == 0xE0 {
-            guard available >= 3 else { return 0 }
-            // E0 A0–BF (no overlongs), ED 80–9F (no surrogates), the others 80–BF.
-            let b1 = p[1]
-            let low: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
-            let high: UInt8 = b0 == 0xED ? 0x9F : 0xBF
-            return b1 >= low && b1 <= high && p[2] & 0xC0 == 0x80 ? 3 : 0
-        }
-        if b0 &- 0xF0 < 5 {
-            guard available >= 4 else { return 0 }
-            // F0 90–BF (no overlongs), F4 80–8F (not past U+10FFFF), the others 80–BF.
-            let b1 = p[1]
-            let low: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
-            let high: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
-            return b1 >= low && b1 <= high && p[2] & 0xC0 == 0x80 && p[3] & 0xC0 == 0x80 ? 4 : 0
-        }
-        return 0
+        if p[0] < 0x80 { return 1 }
+        let d = decodeMultibyte(p, end)
+        return d.valid ? d.length : 0
     }
 
     /// The bytes from `p` to `end` that start a character (are not continuation bytes, 80–BF), 16 at a time:
