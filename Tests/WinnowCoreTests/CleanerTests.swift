@@ -187,6 +187,41 @@ extension LineFeatureTests {
         let bytes = Array(text.utf8)
         #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
     }
+
+    @Test func agreeAcrossBlocksOfAnyScript() {
+        // The same with words outside ASCII: accented Latin, Cyrillic and Arabic stopwords, curly quotes,
+        // separators, ideographs alone and against other words ("a中b"), so that an ideograph's three bytes fall
+        // on every position of a block's edge; and broken ideographs (a lead byte without its two continuation
+        // bytes, or cut off by the line's end) that the blocks must leave to the word-by-word scan.
+        let pieces = [
+            "a", "of", "The", "été", "сообщает", "في", "“quoted”", "it’s", "home>news", "A|B|C", "中", "中文字", "a中b",
+            "日本語テキスト", "NEWS", "42nd", "\t", "internationalisation", "très", "Über", "и", "x¤y", "¤\u{80}", "¤¤中",
+        ]
+        var text = ""
+        for lead in 0...70 {
+            for start in pieces.indices {
+                let words = (0..<(start % 5 == 0 ? 4 : 14)).map { pieces[(start + $0 * 7) % pieces.count] }
+                text += String(repeating: "y", count: lead) + " " + words.joined(separator: start % 3 == 0 ? "" : " ") + "\n"
+            }
+            text += String(repeating: "y", count: lead) + " " + String(repeating: "中", count: 30) + "\n"
+        }
+        // "¤" stands for a lone lead byte, E3.
+        var bytes: [UInt8] = []
+        for b in text.utf8 {
+            if b == 0xA4 && bytes.last == 0xC2 { bytes[bytes.count - 1] = 0xE3 } else { bytes.append(b) }
+        }
+        #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+        // Lines that end on an ideograph's lead byte, or one byte after it, at every position of a block.
+        for length in 24...70 {
+            for cut in [1, 2] {
+                let line = Array(String(repeating: "w ", count: length / 2).utf8) + Array("中".utf8).prefix(cut)
+                bytes = line + Array("\nthe next line is here, long enough to read past".utf8)
+                #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+                bytes = line
+                #expect(bytes.withUnsafeBytes { Cleaner.lineFeatureDisagreements(in: $0) } == [])
+            }
+        }
+    }
 }
 
 /// Bodies with far more lines than articles have: memory must not grow with them, and nothing may be lost.

@@ -95,7 +95,9 @@ struct PackedStopwords: @unchecked Sendable {
     private static let bucketBits = 8
 
     private init() {
-        let keys = allStopwords.filter { $0.count <= 16 }.map { word in
+        // No key starts with an ideograph's lead byte (E3–E9): the cleaner looks ideographs up with the other
+        // words of a 64-byte block, and they must never count (CJK has no list here).
+        let keys = allStopwords.filter { $0.count <= 16 && !(0xE3...0xE9).contains($0[0]) }.map { word in
             word.withUnsafeBufferPointer { Self.pack($0.baseAddress!, count: $0.count, readable: $0.count) }
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         var buckets = [[(UInt64, UInt64)]](repeating: [], count: 1 << Self.bucketBits)

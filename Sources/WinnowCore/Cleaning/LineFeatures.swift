@@ -25,7 +25,7 @@ struct LineFeatures {
     /// No words: the features of an empty line, or of one a rule claimed.
     init() {}
 
-    /// Measures a line. Plain ASCII, 24 bytes or more of it, goes 64 bytes at a time (`WordBlock`): words,
+    /// Measures a line. A line of 24 bytes or more goes 64 bytes at a time (`WordBlock`): words,
     /// capitals and numbers are counted from bit masks, and the loop over the words, which only looks them up
     /// as stopwords, has nothing carried from one word to the next. The rest goes word by word: each word's
     /// end is found eight bytes at a time (the first space, tab or ideograph in a 64-bit load), then its first
@@ -61,6 +61,8 @@ struct LineFeatures {
                     words &+= block.starts.nonzeroBitCount
                     capitalised &+= (block.starts & block.capitals).nonzeroBitCount
                     numbers &+= (block.starts & block.digits).nonzeroBitCount
+                    separators &+= block.separators
+                    // Ideographs are looked up too: no stopword starts with one (see `PackedStopwords`).
                     var starts = block.starts
                     var ends = block.ends
                     while starts != 0 {
@@ -129,8 +131,11 @@ struct LineFeatures {
         endsLikeSentence = Self.endsLikeSentence(line)
     }
 
-    /// The words of up to 64 bytes of ASCII text, as bit masks: found 16 bytes at a time, so that no word waits
+    /// The words of up to 64 bytes of text, as bit masks: found 16 bytes at a time, so that no word waits
     /// for the end of the one before it (see `ASCIIBlock`).
+    ///
+    /// Bytes outside ASCII are word bytes, as in the word-by-word scan, except ideographs: a lead byte E3–E9
+    /// and the two continuation bytes after it are a word of their own, which ends the word before it.
     struct WordBlock {
         /// Bit `i` set: a word starts at byte `i`.
         let starts: UInt64
@@ -140,17 +145,20 @@ struct LineFeatures {
         let capitals: UInt64
         /// Bytes that are 0–9.
         let digits: UInt64
+        /// "|" and ">" in the bytes covered.
+        let separators: Int
         /// The bytes the masks cover: a word that may go on past the 64 bytes is left to the next block.
         let length: Int
 
         /// The block at `p` (a word boundary; 64 bytes must be readable) of a line with `count` bytes left, or
-        /// nil if they hold a byte outside ASCII (ideographs are words of their own) or a separator ("|", ">"),
-        /// or one word fills them.
+        /// nil if one word fills them, or an ideograph's lead byte is not followed by two continuation bytes
+        /// in the line (the word-by-word scan steps over three bytes there, whatever they are).
         @inline(__always)
         init?(_ p: UnsafePointer<UInt8>, count: Int) {
             typealias Bytes = ByteMask.Bytes
             var first: UInt64 = 0
             var second: UInt64 = 0
+            // Any byte outside ASCII, or a separator: then a second pass, which plain prose does not need.
             var odd = Bytes(repeating: 0)
             for k in 0..<4 {
                 let v = UnsafeRawPointer(p + 16 * k).loadUnaligned(as: Bytes.self)
@@ -164,21 +172,47 @@ struct LineFeatures {
                 first |= ByteMask.bits(capital .| digit) << shift
                 second |= ByteMask.bits(space .| digit) << shift
             }
-            let oddHalves = unsafeBitCast(odd, to: (UInt64, UInt64).self)
-            guard oddHalves.0 | oddHalves.1 == 0 else { return nil }
             let inLine: UInt64 = count >= 64 ? .max : (1 << UInt64(count)) &- 1
             let text = ~(second & ~first) & inLine
+            // A word starts after white space and ends before it; below, also at an ideograph and after one.
+            var starts = text & ~(text << 1)
+            var ends = text & ~(text >> 1)
+            var separatorBits: UInt64 = 0
+            let oddHalves = unsafeBitCast(odd, to: (UInt64, UInt64).self)
+            if oddHalves.0 | oddHalves.1 != 0 {
+                var lead: UInt64 = 0
+                var continuation: UInt64 = 0
+                for k in 0..<4 {
+                    let v = UnsafeRawPointer(p + 16 * k).loadUnaligned(as: Bytes.self)
+                    let separator = v .== Bytes(repeating: UInt8(ascii: "|")) .| v .== Bytes(repeating: UInt8(ascii: ">"))
+                    let shift = UInt64(16 * k)
+                    separatorBits |= ByteMask.bits(separator) << shift
+                    lead |= ByteMask.bits((v &- Bytes(repeating: 0xE3)) .< Bytes(repeating: 7)) << shift
+                    continuation |= ByteMask.bits((v &- Bytes(repeating: 0x80)) .< Bytes(repeating: 0x40)) << shift
+                }
+                lead &= inLine
+                // Each ideograph whole in the line (one whose last bytes fall past bit 63 is cut off below, as
+                // the line goes on past the block).
+                guard (lead << 1 | lead << 2) & ~(continuation & inLine) == 0, count > 64 || lead >> 62 == 0 else {
+                    return nil
+                }
+                starts |= lead | (lead << 3) & text
+                ends |= lead << 2 | (lead >> 1) & text
+            }
             var length = min(count, 64)
             if count > 64 && text >> 63 != 0 {
                 // The last word may go on: the next block starts with it.
-                length = 64 - (~text).leadingZeroBitCount
+                length = 63 - starts.leadingZeroBitCount
                 guard length > 0 else { return nil }
             }
             let covered: UInt64 = length == 64 ? .max : (1 << UInt64(length)) &- 1
-            starts = text & ~(text << 1) & covered
-            ends = text & ~(text >> 1) & covered
+            starts &= covered
+            ends &= covered
+            self.starts = starts
+            self.ends = ends
             capitals = first & ~second
             digits = first & second
+            separators = (separatorBits & covered).nonzeroBitCount
             self.length = length
         }
     }
