@@ -87,6 +87,25 @@ import Testing
         #expect(rule(of: "Impressum", in: removed) == "menu")
     }
 
+    @Test func onlyLinesEqualToAnEarlierOneAreRepeats() throws {
+        // A BBC article's paragraphs, then one of them with a word in its middle changed (same length, same
+        // first and last 40 bytes, so the same key in the search for repeats), then both again.
+        let bytes = try fixture("bbc/tech-001.txt")
+        let article = String(decoding: bytes, as: UTF8.self)
+        let paragraphs = article.components(separatedBy: "\n\n").dropFirst()
+        let original = try #require(paragraphs.first { $0.contains("backsliding from the high point") })
+        let changed = original.replacingOccurrences(of: "backsliding", with: "withdrawing")
+        #expect(changed.utf8.count == original.utf8.count && changed != original)
+        let body = Array((paragraphs.joined(separator: "\n\n") + "\n\n" + changed + "\n\n" + original + "\n\n" + changed).utf8)
+        let cleaned = body.withUnsafeBytes { body in Cleaner().clean(body: body, title: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let text = String(decoding: cleaned.text, as: UTF8.self)
+        #expect(text.components(separatedBy: original).count == 2, "the paragraph is kept once")
+        #expect(text.components(separatedBy: changed).count == 2, "the changed paragraph is not a repeat, once")
+        // The last two paragraphs, one span.
+        let repeats = cleaned.removed.filter { $0.rule == "repeat" }
+        #expect(repeats.map(\.bodyOffset) == [body.count - changed.utf8.count - 2 - original.utf8.count])
+    }
+
     @Test func theTitleRepeatedInThePageIsNotInTheText() throws {
         let (text, removed) = try clean("zyte/numbered-list-remember.txt")
         #expect(rule(of: "Black Friday per nostalgici: le occasioni da non perdere", in: removed) == "title-repeat")
