@@ -974,12 +974,14 @@ extension StringProtocol {
 /// A set of 64-bit hashes (already well mixed), open addressing in one array: no hashing again, no per-insert
 /// bookkeeping. Zero stands for an empty slot, so zero itself is kept aside.
 struct HashSet64 {
-    private var slots = [UInt64](repeating: 0, count: 64)
+    /// Allocated at the first insertion: most pages never fill some of these sets.
+    private var slots: [UInt64] = []
     private var count = 0
     private var hasZero = false
 
     func contains(_ value: UInt64) -> Bool {
         if value == 0 { return hasZero }
+        if slots.isEmpty { return false }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: value >> 7) & mask
         while slots[i] != 0 {
@@ -1007,7 +1009,7 @@ struct HashSet64 {
 
     private mutating func grow() {
         let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
+        slots = [UInt64](repeating: 0, count: max(64, old.count * 2))
         count = 0
         for value in old where value != 0 { insert(value) }
     }
@@ -1024,40 +1026,36 @@ struct FirstLines {
         case seen
     }
 
-    private var keys = [UInt64](repeating: 0, count: 64)
-    /// The first line of each slot's key plus one; 0 for an empty slot, -1 once the line was returned.
-    private var lines = [Int](repeating: 0, count: 64)
+    /// A key and its first line plus one; line 0 for an empty slot, -1 once the line was returned.
+    private var slots = [(key: UInt64, line: Int)](repeating: (0, 0), count: 64)
     private var count = 0
 
     mutating func claim(_ key: UInt64, line: Int) -> Claim {
-        if (count + 1) * 2 > keys.count { grow() }
-        let mask = keys.count - 1
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: key >> 7) & mask
-        while lines[i] != 0 {
-            if keys[i] == key {
-                let first = lines[i]
+        while slots[i].line != 0 {
+            if slots[i].key == key {
+                let first = slots[i].line
                 guard first > 0 else { return .seen }
-                lines[i] = -1
+                slots[i].line = -1
                 return .first(first - 1)
             }
             i = (i + 1) & mask
         }
-        keys[i] = key
-        lines[i] = line + 1
+        slots[i] = (key, line + 1)
         count += 1
         return .new
     }
 
     private mutating func grow() {
-        let old = (keys, lines)
-        keys = [UInt64](repeating: 0, count: old.0.count * 2)
-        lines = [Int](repeating: 0, count: old.0.count * 2)
-        let mask = keys.count - 1
-        for (key, line) in zip(old.0, old.1) where line != 0 {
-            var i = Int(truncatingIfNeeded: key >> 7) & mask
-            while lines[i] != 0 { i = (i + 1) & mask }
-            keys[i] = key
-            lines[i] = line
+        let old = slots
+        slots = [(key: UInt64, line: Int)](repeating: (0, 0), count: old.count * 2)
+        let mask = slots.count - 1
+        for slot in old where slot.line != 0 {
+            var i = Int(truncatingIfNeeded: slot.key >> 7) & mask
+            while slots[i].line != 0 { i = (i + 1) & mask }
+            slots[i] = slot
         }
     }
 }
