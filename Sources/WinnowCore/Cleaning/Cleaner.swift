@@ -396,33 +396,49 @@ public struct Cleaner: Sendable {
     /// has are hashed whole (with that earlier line). Paragraphs are long, and hashing every one of them whole
     /// cost a twentieth of the cleaning.
     private func dropRepeats(_ body: UnsafeRawBufferPointer, _ lines: inout [Line]) {
-        // A fixed hash, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
-        var keys = FirstLines()
-        var whole = HashSet64()
-        var starts = HashSet64()
-        for i in lines.indices where lines[i].verdict.isKept && lines[i].range.count >= 40 {
-            let range = lines[i].range
-            let start = Self.hash(body, range.lowerBound..<(range.lowerBound + 40))
-            if Self.endsWithEllipsis(body, range) && starts.contains(start) {
-                lines[i].verdict = .repeat
-                continue
-            }
-            let end = Self.hash(body, (range.upperBound - 40)..<range.upperBound)
-            switch keys.claim(start ^ (end &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(range.count), line: i) {
-            case .new:
-                break
-            case .first(let first):
-                whole.insert(Self.hash(body, lines[first].range))
-                fallthrough
-            case .seen:
-                let full = Self.hash(body, range)
-                if whole.contains(full) {
+        var count = 0
+        for line in lines where line.verdict.isKept && line.range.count >= 40 { count += 1 }
+        guard count >= 2 else { return }
+        // The three tables at most half full, with no growing: on the stack for a page's few paragraphs.
+        var capacity = 16
+        while capacity < 2 * count { capacity *= 2 }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 4 * capacity) { words in
+            // A fixed hash, not Hasher: Hasher is seeded per process, and a collision must not make runs differ.
+            let keys = FirstLines(UnsafeMutableBufferPointer(rebasing: words[0..<(2 * capacity)]))
+            var starts = HashSet64(UnsafeMutableBufferPointer(rebasing: words[(2 * capacity)..<(3 * capacity)]))
+            UnsafeMutableBufferPointer(rebasing: words[0..<(3 * capacity)]).initialize(repeating: 0)
+            // Zeroed when first needed: most pages repeat no key.
+            let wholeWords = UnsafeMutableBufferPointer(rebasing: words[(3 * capacity)...])
+            var whole = HashSet64(wholeWords)
+            var wholeZeroed = false
+            for i in lines.indices where lines[i].verdict.isKept && lines[i].range.count >= 40 {
+                let range = lines[i].range
+                let start = Self.hash(body, range.lowerBound..<(range.lowerBound + 40))
+                if Self.endsWithEllipsis(body, range) && starts.contains(start) {
                     lines[i].verdict = .repeat
                     continue
                 }
-                whole.insert(full)
+                let end = Self.hash(body, (range.upperBound - 40)..<range.upperBound)
+                switch keys.claim(start ^ (end &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(range.count), line: i) {
+                case .new:
+                    break
+                case .first(let first):
+                    if !wholeZeroed {
+                        wholeWords.initialize(repeating: 0)
+                        wholeZeroed = true
+                    }
+                    whole.insert(Self.hash(body, lines[first].range))
+                    fallthrough
+                case .seen:
+                    let full = Self.hash(body, range)
+                    if whole.contains(full) {
+                        lines[i].verdict = .repeat
+                        continue
+                    }
+                    whole.insert(full)
+                }
+                starts.insert(start)
             }
-            starts.insert(start)
         }
     }
 
@@ -971,17 +987,20 @@ extension StringProtocol {
     }
 }
 
-/// A set of 64-bit hashes (already well mixed), open addressing in one array: no hashing again, no per-insert
-/// bookkeeping. Zero stands for an empty slot, so zero itself is kept aside.
+/// A set of 64-bit hashes (already well mixed: not hashed again) in zeroed memory it does not own, open
+/// addressing, at most half full (the caller sizes it). Zero stands for an empty slot, so zero itself is kept
+/// aside.
 struct HashSet64 {
-    /// Allocated at the first insertion: most pages never fill some of these sets.
-    private var slots: [UInt64] = []
-    private var count = 0
+    private let slots: UnsafeMutableBufferPointer<UInt64>
     private var hasZero = false
+
+    /// - Parameter slots: zeroed, a power of two of them.
+    init(_ slots: UnsafeMutableBufferPointer<UInt64>) {
+        self.slots = slots
+    }
 
     func contains(_ value: UInt64) -> Bool {
         if value == 0 { return hasZero }
-        if slots.isEmpty { return false }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: value >> 7) & mask
         while slots[i] != 0 {
@@ -996,7 +1015,6 @@ struct HashSet64 {
             hasZero = true
             return
         }
-        if (count + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: value >> 7) & mask
         while slots[i] != 0 {
@@ -1004,19 +1022,11 @@ struct HashSet64 {
             i = (i + 1) & mask
         }
         slots[i] = value
-        count += 1
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = [UInt64](repeating: 0, count: max(64, old.count * 2))
-        count = 0
-        for value in old where value != 0 { insert(value) }
     }
 }
 
-/// The first line with each 64-bit key (open addressing), for `dropRepeats`: whether a key is new, and the
-/// first time it is not, its first line.
+/// The first line with each 64-bit key, for `dropRepeats`: whether a key is new, and the first time it is not,
+/// its first line. In zeroed memory it does not own, two words a slot (open addressing, at most half full).
 struct FirstLines {
     enum Claim {
         /// No line had the key: this one is stored as its first.
@@ -1026,37 +1036,29 @@ struct FirstLines {
         case seen
     }
 
-    /// A key and its first line plus one; line 0 for an empty slot, -1 once the line was returned.
-    private var slots = [(key: UInt64, line: Int)](repeating: (0, 0), count: 64)
-    private var count = 0
+    /// A key, then its first line plus one: 0 for an empty slot, all ones once the line was returned.
+    private let words: UnsafeMutableBufferPointer<UInt64>
 
-    mutating func claim(_ key: UInt64, line: Int) -> Claim {
-        if (count + 1) * 2 > slots.count { grow() }
-        let mask = slots.count - 1
+    /// - Parameter words: zeroed, twice a power of two of them.
+    init(_ words: UnsafeMutableBufferPointer<UInt64>) {
+        self.words = words
+    }
+
+    func claim(_ key: UInt64, line: Int) -> Claim {
+        let mask = words.count / 2 - 1
         var i = Int(truncatingIfNeeded: key >> 7) & mask
-        while slots[i].line != 0 {
-            if slots[i].key == key {
-                let first = slots[i].line
-                guard first > 0 else { return .seen }
-                slots[i].line = -1
-                return .first(first - 1)
+        while words[2 * i + 1] != 0 {
+            if words[2 * i] == key {
+                let first = words[2 * i + 1]
+                guard first != .max else { return .seen }
+                words[2 * i + 1] = .max
+                return .first(Int(first) - 1)
             }
             i = (i + 1) & mask
         }
-        slots[i] = (key, line + 1)
-        count += 1
+        words[2 * i] = key
+        words[2 * i + 1] = UInt64(line + 1)
         return .new
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = [(key: UInt64, line: Int)](repeating: (0, 0), count: old.count * 2)
-        let mask = slots.count - 1
-        for slot in old where slot.line != 0 {
-            var i = Int(truncatingIfNeeded: slot.key >> 7) & mask
-            while slots[i].line != 0 { i = (i + 1) & mask }
-            slots[i] = slot
-        }
     }
 }
 
