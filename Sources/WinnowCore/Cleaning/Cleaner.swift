@@ -254,7 +254,9 @@ public struct Cleaner: Sendable {
     ) -> CleanedArticle {
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
-        var candidates = lines.indices.filter { lines[$0].isCandidate }
+        var candidates: [Int] = []
+        candidates.reserveCapacity(lines.count)
+        for i in lines.indices where lines[i].isCandidate { candidates.append(i) }
         guard lines.contains(where: \.readsLikeBody) else {
             // Nothing reads like body text. In a short item or a title-only record: keep what the rules kept.
             // In a window of a long document that has text elsewhere: all of it is outside the article.
@@ -312,8 +314,9 @@ public struct Cleaner: Sendable {
         if let anchor = sequence[sequenceRegion].first(where: { lines[$0].verdict == .titleRepeat }) {
             firstLine = anchor
         }
-        let inRegion = candidates.indices.filter { candidates[$0] >= firstLine && candidates[$0] <= lastLine }
-        var region = (inRegion.first ?? 0)..<((inRegion.last ?? -1) + 1)
+        let regionFirst = candidates.firstIndex { $0 >= firstLine && $0 <= lastLine }
+        let regionLast = candidates.lastIndex { $0 >= firstLine && $0 <= lastLine }
+        var region = (regionFirst ?? 0)..<((regionLast ?? -1) + 1)
 
         // 3. The footer zone: a footer marker ("Comments") after the main text began ends the article. One
         //    before it (a share bar's "Comments" link) does not.
@@ -346,10 +349,11 @@ public struct Cleaner: Sendable {
             for i in (marker + 1)..<lines.count where lines[i].isCandidate {
                 lines[i].verdict = .afterFooter
             }
-            let kept = candidates.filter { $0 < marker }
-            if kept.count < candidates.count {
-                candidates = kept
-                region = region.clamped(to: 0..<kept.count)
+            // The candidates before the marker (they are in order).
+            let kept = candidates.firstIndex { $0 >= marker } ?? candidates.count
+            if kept < candidates.count {
+                candidates.removeSubrange(kept...)
+                region = region.clamped(to: 0..<kept)
             }
         }
 
@@ -738,6 +742,8 @@ public struct Cleaner: Sendable {
                 if let open, open.verdict == line.verdict, open.movedToMeta == line.movedToMeta {
                     removed[removed.count - 1].length = line.fullRange.upperBound - removed[removed.count - 1].bodyOffset
                 } else {
+                    // Pages that remove anything remove a few spans or more: room for them at once.
+                    if removed.isEmpty { removed.reserveCapacity(16) }
                     removed.append(
                         Removal(
                             rule: line.verdict.name(in: rules, footer: footer),
