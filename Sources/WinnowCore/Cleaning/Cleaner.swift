@@ -281,38 +281,44 @@ public struct Cleaner: Sendable {
         Self.raiseTableRows(&lines, to: tableRowScore)
         // Lines the rules removed still separate text: they count against a region that spans them. (Lines
         // in order: a candidate, or a line a rule removed that is not a footer marker.)
-        var sequence: [Int] = []
-        var sequenceScores: [Double] = []
-        sequence.reserveCapacity(lines.count)
-        sequenceScores.reserveCapacity(lines.count)
-        for i in lines.indices {
-            if lines[i].isCandidate {
-                sequence.append(i)
-                sequenceScores.append(lines[i].score)
-            } else if !lines[i].verdict.isKept && !lines[i].isFooterMarker {
-                sequence.append(i)
-                // The title repeated in the page marks where the article starts.
-                sequenceScores.append(lines[i].verdict == .titleRepeat ? titleAnchorScore : ruledLinePenalty)
+        // (On the stack for pages of normal size: the sequence is needed only here.)
+        let (firstLine, lastLine) = withUnsafeTemporaryAllocation(of: (line: Int, score: Double).self, capacity: lines.count) {
+            sequenceBuffer in
+            var count = 0
+            for i in lines.indices {
+                var score: Double
+                if lines[i].isCandidate {
+                    score = lines[i].score
+                } else if !lines[i].verdict.isKept && !lines[i].isFooterMarker {
+                    // The title repeated in the page marks where the article starts.
+                    score = lines[i].verdict == .titleRepeat ? titleAnchorScore : ruledLinePenalty
+                } else {
+                    continue
+                }
+                sequenceBuffer.initializeElement(at: count, to: (i, score))
+                count += 1
             }
-        }
-        // A long run of lines that are not text separates more than its length: each further line of a run
-        // costs a tenth more (a caption or two inside an article cost little; a menu block between the
-        // article and a list of teasers a lot).
-        var run = 0
-        for k in sequenceScores.indices {
-            if sequenceScores[k] < 0 {
-                sequenceScores[k] *= 1 + gapGrowth * Double(run)
-                run += 1
-            } else {
-                run = 0
+            let sequence = UnsafeMutableBufferPointer(rebasing: sequenceBuffer[..<count])
+            // A long run of lines that are not text separates more than its length: each further line of a run
+            // costs a tenth more (a caption or two inside an article cost little; a menu block between the
+            // article and a list of teasers a lot).
+            var run = 0
+            for k in sequence.indices {
+                if sequence[k].score < 0 {
+                    sequence[k].score *= 1 + gapGrowth * Double(run)
+                    run += 1
+                } else {
+                    run = 0
+                }
             }
-        }
-        let sequenceRegion = Self.mainRegion(sequenceScores)
-        var firstLine = sequence[sequenceRegion.lowerBound]
-        let lastLine = sequence[sequenceRegion.upperBound - 1]
-        // An anchor inside the region: what comes before it is the page's (teasers, a lead-in list).
-        if let anchor = sequence[sequenceRegion].first(where: { lines[$0].verdict == .titleRepeat }) {
-            firstLine = anchor
+            let sequenceRegion = Self.mainRegion(sequence.lazy.map(\.score))
+            var firstLine = sequence[sequenceRegion.lowerBound].line
+            let lastLine = sequence[sequenceRegion.upperBound - 1].line
+            // An anchor inside the region: what comes before it is the page's (teasers, a lead-in list).
+            if let anchor = sequence[sequenceRegion].first(where: { lines[$0.line].verdict == .titleRepeat }) {
+                firstLine = anchor.line
+            }
+            return (firstLine, lastLine)
         }
         let regionFirst = candidates.firstIndex { $0 >= firstLine && $0 <= lastLine }
         let regionLast = candidates.lastIndex { $0 >= firstLine && $0 <= lastLine }
@@ -569,15 +575,21 @@ public struct Cleaner: Sendable {
 
     /// The second of three or more date lines, when body text comes before it: other articles' datelines.
     static func relatedListStart(_ body: UnsafeRawBufferPointer, _ lines: [Line]) -> Int? {
-        var dates: [Int] = []
-        for line in lines.indices where lines[line].isCandidate && lines[line].range.count <= 40 {
-            if isDateLine(UnsafeRawBufferPointer(rebasing: body[lines[line].range])) { dates.append(line) }
+        var dates = 0
+        // The first date line with body text between it and the date line before (that one included).
+        var found: Int?
+        var bodySinceLastDate = false
+        for i in lines.indices {
+            let line = lines[i]
+            if line.isCandidate && line.range.count <= 40 && isDateLine(UnsafeRawBufferPointer(rebasing: body[line.range])) {
+                if dates > 0 && bodySinceLastDate && found == nil { found = i }
+                dates += 1
+                bodySinceLastDate = line.readsLikeBody
+            } else if line.readsLikeBody {
+                bodySinceLastDate = true
+            }
         }
-        guard dates.count >= 3 else { return nil }
-        for k in 1..<dates.count where lines[dates[k - 1]..<dates[k]].contains(where: \.readsLikeBody) {
-            return dates[k]
-        }
-        return nil
+        return dates >= 3 ? found : nil
     }
 
     /// A short line that is a date: an English month name and a year from 1900 to 2099, few other words.
@@ -706,7 +718,7 @@ public struct Cleaner: Sendable {
     var titleAnchorScore: Double { 4 }
 
     /// The indices of the contiguous run with the largest total score (Kadane), the earliest on ties.
-    static func mainRegion(_ scores: [Double]) -> Range<Int> {
+    static func mainRegion(_ scores: some Collection<Double>) -> Range<Int> {
         var best = -Double.infinity
         var bestRange = 0..<0
         var sum = 0.0
