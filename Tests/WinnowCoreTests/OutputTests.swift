@@ -35,10 +35,15 @@ import WinnowCore
         writer.fixed(5.4751, decimals: 3)
         writer.fixed(2.0, decimals: 3)
         writer.fixed(0.0004, decimals: 3)
+        // Leading zeros of the fraction kept, trailing ones dropped, the sign only on a non-zero value.
+        writer.fixed(0.05, decimals: 4)
+        writer.fixed(-1.0001)
+        writer.fixed(-0.00001)
+        writer.fixed(12.34)
         writer.int(-42)
         writer.int(1_234_567_890)
         writer.endArray()
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[5.475,2,0,-42,1234567890]")
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[5.475,2,0,0.05,-1.0001,0,12.34,-42,1234567890]")
     }
 
     @Test(arguments: [

@@ -157,14 +157,19 @@ public struct JSONWriter: Sendable {
         var fraction = scaled % Int(scale)
         appendDecimal(whole)
         if decimals > 0 && fraction != 0 {
-            var digits: [UInt8] = Array(repeating: UInt8(ascii: "0"), count: decimals)
-            for i in stride(from: decimals - 1, through: 0, by: -1) {
-                digits[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
+            // The fraction's digits without its trailing zeros, its leading ones kept (0.05 is ".05").
+            var digits = decimals
+            while fraction % 10 == 0 {
                 fraction /= 10
+                digits -= 1
             }
-            while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+            var place = 1
+            for _ in 1..<digits { place *= 10 }
             bytes.append(UInt8(ascii: "."))
-            bytes.append(contentsOf: digits)
+            while place > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(fraction / place % 10))
+                place /= 10
+            }
         }
     }
 

@@ -1,5 +1,10 @@
 #if canImport(Crypto)
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // ContiguousBytes, through which a digest's bytes are read
+#else
+import Foundation
+#endif
 #endif
 
 /// SHA-256 (FIPS 180-4), used for input hashes and content-derived record ids.
@@ -27,7 +32,8 @@ public struct SHA256: @unchecked Sendable {
 
     /// Finishes the hash and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
-        Array(hasher.finalize())
+        // From the digest's storage: iterating a digest copies it into an array first.
+        hasher.finalize().withUnsafeBytes { Array($0) }
     }
 }
 #else
@@ -175,14 +181,16 @@ extension UInt32 {
     fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
 
-/// Lower-case hexadecimal digits of `bytes`.
+/// Lower-case hexadecimal digits of `bytes`, written straight into the string's storage.
 public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0xf)])
+    @inline(__always) func digit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value }
+    return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+        var k = 0
+        for byte in bytes {
+            out[k] = digit(byte >> 4)
+            out[k + 1] = digit(byte & 0xF)
+            k += 2
+        }
+        return k
     }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -24,10 +24,12 @@ public enum WARCReader {
 
     /// Whether `bytes` start (at `offset`) like a WARC record.
     public static func startsRecord(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
-        let magic: [UInt8] = Array("WARC/1.".utf8)
-        guard offset + magic.count <= bytes.count else { return false }
-        for k in 0..<magic.count where bytes[offset + k] != magic[k] { return false }
-        return true
+        let magic: StaticString = "WARC/1."
+        return magic.withUTF8Buffer { magic in
+            guard offset + magic.count <= bytes.count else { return false }
+            for k in 0..<magic.count where bytes[offset + k] != magic[k] { return false }
+            return true
+        }
     }
 
     /// Parses the header block starting at `start`.
