@@ -32,6 +32,10 @@ cases = {
     # much text before it as after it (all in one window of lines).
     "footer markers before the text": lambda n: b"A title\n" + words[:200] + b".\n"
     + fill(b"Join the conversation\n", n * 3 // 40) + fill(words[:240] + b".\n", n - n * 3 // 40),
+    # Lines equal in their first and last 40 bytes and length, different in the middle: the search for repeated
+    # lines keys them alike, so each is hashed whole (once).
+    "lines alike but for the middle": lambda n: b"A title\n"
+    + b"".join(words[:60] + b" %08d " % i + words[100:160] + b".\n" for i in range(n // 132))[:n],
     "distinct words only": lambda n: b"A title\n" + b" ".join(b"w%x" % i for i in range(n // 8))[:n],
     "sentences of abbreviations": lambda n: fill(b"Mr. Dr. U.S. No. 5 a.m. J. K. ", n),
     "deep JSON nesting": lambda n: b'{"title": "t", "text": "x", "a": ' + b"[" * (n // 2) + b"]" * (n // 2) + b"}\n",
