@@ -95,9 +95,14 @@ struct PackedStopwords: @unchecked Sendable {
     private static let bucketBits = 8
 
     private init() {
-        // No key starts with an ideograph's lead byte (E3–E9): the cleaner looks ideographs up with the other
-        // words of a 64-byte block, and they must never count (CJK has no list here).
-        let keys = allStopwords.filter { $0.count <= 16 && !(0xE3...0xE9).contains($0[0]) }.map { word in
+        // No stopword may start with an ideograph's lead byte (E3–E9): the cleaner looks ideographs up with the
+        // other words of a 64-byte block, where they must never count. A list for CJK would need the block to
+        // leave them out instead.
+        precondition(
+            !allStopwords.contains { (0xE3...0xE9).contains($0[0]) },
+            "a stopword starts with an ideograph; LineFeatures.WordBlock looks ideographs up"
+        )
+        let keys = allStopwords.filter { $0.count <= 16 }.map { word in
             word.withUnsafeBufferPointer { Self.pack($0.baseAddress!, count: $0.count, readable: $0.count) }
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         var buckets = [[(UInt64, UInt64)]](repeating: [], count: 1 << Self.bucketBits)

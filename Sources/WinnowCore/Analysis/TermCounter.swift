@@ -21,13 +21,13 @@ struct TermCounter {
         /// Where a longer term's bytes start in the arena.
         var offset: Int32
         var hash: UInt32
+
+        /// What the room past the entries in use holds.
+        static let unused = Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0)
     }
 
     /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store.
-    private var storage: [Entry] = Array(
-        repeating: Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0),
-        count: 512
-    )
+    private var storage: [Entry] = Array(repeating: .unused, count: 512)
     private(set) var uniqueCount = 0
     private var slots: [Int32] = Array(repeating: -1, count: 1024)
     /// The entries counted more than once, each listed at its second occurrence; as much room as `storage`.
@@ -69,7 +69,7 @@ struct TermCounter {
             slots = Array(repeating: -1, count: size)
         }
         if storage.count < size / 2 {
-            storage = Array(repeating: storage[0], count: size / 2)
+            storage = Array(repeating: .unused, count: size / 2)
             repeated = Array(repeating: 0, count: size / 2)
         }
     }
@@ -205,28 +205,33 @@ struct TermCounter {
             while true {
                 let index = Int(slots[slot])
                 if index < 0 {
-                    slots[slot] = Int32(truncatingIfNeeded: uniqueCount)
-                    storage[uniqueCount] = Entry(
-                        low: low,
-                        high: high,
-                        count: 1,
-                        length: Int32(length),
-                        offset: 0,
-                        hash: hash
-                    )
-                    uniqueCount += 1
+                    append(Entry(low: low, high: high, count: 1, length: Int32(length), offset: 0, hash: hash), at: slot)
                     return
                 }
                 if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == length {
-                    let count = storage[index].count + 1
-                    storage[index].count = count
-                    // Always stored, counted only at the second occurrence: no branch.
-                    repeated[repeatedCount] = Int32(truncatingIfNeeded: index)
-                    repeatedCount += count == 2 ? 1 : 0
+                    countAgain(index)
                     return
                 }
                 slot = (slot + 1) & mask
             }
+        }
+
+        /// Adds `entry` (counted once) as the next entry, found from the free `slot`.
+        @inline(__always)
+        mutating func append(_ entry: Entry, at slot: Int) {
+            slots[slot] = Int32(truncatingIfNeeded: uniqueCount)
+            storage[uniqueCount] = entry
+            uniqueCount += 1
+        }
+
+        /// Counts one more occurrence of the entry at `index`, listing it in `repeated` at its second.
+        @inline(__always)
+        mutating func countAgain(_ index: Int) {
+            let count = storage[index].count + 1
+            storage[index].count = count
+            // Always stored, counted only at the second occurrence: no branch.
+            repeated[repeatedCount] = Int32(truncatingIfNeeded: index)
+            repeatedCount += count == 2 ? 1 : 0
         }
     }
 
@@ -273,23 +278,11 @@ struct TermCounter {
             }
         }
         if let found {
-            storage[found].count += 1
-            if storage[found].count == 2 {
-                repeated[repeatedCount] = Int32(found)
-                repeatedCount += 1
-            }
+            withTables { $0.countAgain(found) }
             return
         }
-        slots[slot] = Int32(uniqueCount)
-        storage[uniqueCount] = Entry(
-            low: 0,
-            high: 0,
-            count: 1,
-            length: Int32(bytes.count),
-            offset: Int32(arena.count),
-            hash: hash
-        )
-        uniqueCount += 1
+        let entry = Entry(low: 0, high: 0, count: 1, length: Int32(bytes.count), offset: Int32(arena.count), hash: hash)
+        withTables { $0.append(entry, at: slot) }
         if lowering {
             for b in bytes { arena.append(asciiLower(b)) }
         } else {
@@ -331,7 +324,7 @@ struct TermCounter {
         let size = slots.count * 2
         slots = Array(repeating: -1, count: size)
         if storage.count < size / 2 {
-            storage.append(contentsOf: repeatElement(storage[0], count: size / 2 - storage.count))
+            storage.append(contentsOf: repeatElement(.unused, count: size / 2 - storage.count))
             repeated.append(contentsOf: repeatElement(0, count: size / 2 - repeated.count))
         }
         let mask = size - 1

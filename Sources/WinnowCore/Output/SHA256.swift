@@ -183,14 +183,19 @@ extension UInt32 {
 
 /// Lower-case hexadecimal digits of `bytes`, written straight into the string's storage.
 public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    @inline(__always) func digit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value }
-    return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+    String(unsafeUninitializedCapacity: bytes.count * 2) { out in
         var k = 0
         for byte in bytes {
-            out[k] = digit(byte >> 4)
-            out[k + 1] = digit(byte & 0xF)
+            out[k] = hexDigit(byte >> 4)
+            out[k + 1] = hexDigit(byte & 0xF)
             k += 2
         }
         return k
     }
+}
+
+/// The lower-case hexadecimal digit of `value` (0 to 15), as an ASCII byte.
+@inline(__always)
+func hexDigit(_ value: UInt8) -> UInt8 {
+    value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value
 }
