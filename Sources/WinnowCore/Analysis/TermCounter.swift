@@ -26,10 +26,11 @@ struct TermCounter {
         static let unused = Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0)
     }
 
-    /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store.
-    private var storage: [Entry] = Array(repeating: .unused, count: 512)
+    /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store. The last
+    /// is the sentinel: a free slot holds its index, and a search puts the term it looks for there first.
+    private var storage: [Entry] = Array(repeating: .unused, count: 513)
     private(set) var uniqueCount = 0
-    private var slots: [Int32] = Array(repeating: -1, count: 1024)
+    private var slots: [Int32] = Array(repeating: 512, count: 1024)
     /// The entries counted more than once, each listed at its second occurrence; as much room as `storage`.
     private var repeated: [Int32] = Array(repeating: 0, count: 512)
     private var repeatedCount = 0
@@ -63,14 +64,15 @@ struct TermCounter {
         repeatedCount = 0
         var size = 256
         while size < expectedTerms * 2 && size < 1 << 20 { size <<= 1 }
-        if slots.count == size {
-            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
-        } else {
-            slots = Array(repeating: -1, count: size)
-        }
-        if storage.count < size / 2 {
-            storage = Array(repeating: .unused, count: size / 2)
+        if storage.count <= size / 2 {
+            storage = Array(repeating: .unused, count: size / 2 + 1)
             repeated = Array(repeating: 0, count: size / 2)
+        }
+        let free = Int32(truncatingIfNeeded: storage.count - 1)
+        if slots.count == size {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: free) }
+        } else {
+            slots = Array(repeating: free, count: size)
         }
     }
 
@@ -87,7 +89,7 @@ struct TermCounter {
                 withTables { tables in
                     var i = next
                     // Keep the table at most half full, and room for the next entry.
-                    let limit = min(tables.slots.count / 2, tables.storage.count)
+                    let limit = min(tables.slots.count / 2, tables.sentinel)
                     while i < tokens.count {
                         let token = tokens[i]
                         guard token.kind.isWordLike else {
@@ -110,7 +112,7 @@ struct TermCounter {
             }
             guard stop < tokens.count else { break }
             next = stop
-            if uniqueCount >= min(slots.count / 2, storage.count) {
+            if uniqueCount >= min(slots.count / 2, storage.count - 1) {
                 grow()
                 continue
             }
@@ -131,7 +133,7 @@ struct TermCounter {
     @discardableResult
     mutating func add(_ word: UnsafeRawBufferPointer, readable: Int = 0) -> Int {
         guard let raw = word.baseAddress, word.count > 0 else { return 0 }
-        if uniqueCount >= min(slots.count / 2, storage.count) { grow() }
+        if uniqueCount >= min(slots.count / 2, storage.count - 1) { grow() }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = word.count
         if n <= 16 {
@@ -195,25 +197,39 @@ struct TermCounter {
         var uniqueCount: Int
         var repeatedCount: Int
 
+        /// The index of the sentinel entry, which free slots hold.
+        var sentinel: Int { storage.count &- 1 }
+
         /// Finds the packed term, or adds it as the next entry, and counts one occurrence, listing it in
         /// `repeated` at the second. The table must have room (see `grow`).
+        ///
+        /// Whether a term is new is a coin toss in prose (about half an article's words are new to it), so
+        /// nothing branches on it. The term is put in the sentinel entry first, so the probe stops at it in a
+        /// free slot as at its own entry, with one test; then the entry, new or not, is written whole at an
+        /// index chosen without a branch. (A branch on a free slot mispredicted on every other word.)
         @inline(__always)
         mutating func count(_ low: UInt64, _ high: UInt64, length: Int) {
             let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
-            let mask = slots.count - 1
+            let mask = slots.count &- 1
+            let sentinel = self.sentinel
+            let length = Int32(truncatingIfNeeded: length)
+            storage[sentinel] = Entry(low: low, high: high, count: 0, length: length, offset: 0, hash: hash)
             var slot = Int(hash) & mask
-            while true {
-                let index = Int(slots[slot])
-                if index < 0 {
-                    append(Entry(low: low, high: high, count: 1, length: Int32(length), offset: 0, hash: hash), at: slot)
-                    return
-                }
-                if storage[index].low == low && storage[index].high == high && Int(storage[index].length) == length {
-                    countAgain(index)
-                    return
-                }
-                slot = (slot + 1) & mask
+            var index = Int(slots[slot])
+            while (storage[index].low ^ low) | (storage[index].high ^ high) != 0 || storage[index].length != length {
+                slot = (slot &+ 1) & mask
+                index = Int(slots[slot])
             }
+            // The sentinel's count is zero, so a new term's count is one too.
+            let count = storage[index].count &+ 1
+            let isNew = index == sentinel
+            let target = isNew ? uniqueCount : index
+            slots[slot] = Int32(truncatingIfNeeded: target)
+            storage[target] = Entry(low: low, high: high, count: count, length: length, offset: 0, hash: hash)
+            uniqueCount &+= isNew ? 1 : 0
+            // Always stored, counted only at the second occurrence: no branch.
+            repeated[repeatedCount] = Int32(truncatingIfNeeded: target)
+            repeatedCount &+= count == 2 ? 1 : 0
         }
 
         /// Adds `entry` (counted once) as the next entry, found from the free `slot`.
@@ -263,7 +279,7 @@ struct TermCounter {
         let found: Int? = arena.withUnsafeBufferPointer { arena in
             while true {
                 let index = Int(slots[slot])
-                if index < 0 { return nil }
+                if index == storage.count - 1 { return nil }
                 let entry = storage[index]
                 if entry.hash == hash, Int(entry.length) == bytes.count, entry.length > 16 {
                     let stored = arena.baseAddress! + Int(entry.offset)
@@ -322,15 +338,16 @@ struct TermCounter {
     /// Doubles the table (and the room for entries) and puts every entry back.
     private mutating func grow() {
         let size = slots.count * 2
-        slots = Array(repeating: -1, count: size)
-        if storage.count < size / 2 {
-            storage.append(contentsOf: repeatElement(.unused, count: size / 2 - storage.count))
+        if storage.count <= size / 2 {
+            storage.append(contentsOf: repeatElement(.unused, count: size / 2 + 1 - storage.count))
             repeated.append(contentsOf: repeatElement(0, count: size / 2 - repeated.count))
         }
+        let free = Int32(truncatingIfNeeded: storage.count - 1)
+        slots = Array(repeating: free, count: size)
         let mask = size - 1
         for i in 0..<uniqueCount {
             var slot = Int(storage[i].hash) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            while slots[slot] != free { slot = (slot + 1) & mask }
             slots[slot] = Int32(i)
         }
     }
