@@ -213,7 +213,10 @@ struct TermCounter {
             let mask = slots.count &- 1
             let sentinel = self.sentinel
             let length = Int32(truncatingIfNeeded: length)
-            storage[sentinel] = Entry(low: low, high: high, count: 0, length: length, offset: 0, hash: hash)
+            // Only what the probe compares: the sentinel's count stays zero.
+            storage[sentinel].low = low
+            storage[sentinel].high = high
+            storage[sentinel].length = length
             var slot = Int(hash) & mask
             var index = Int(slots[slot])
             while (storage[index].low ^ low) | (storage[index].high ^ high) != 0 || storage[index].length != length {
@@ -225,7 +228,12 @@ struct TermCounter {
             let isNew = index == sentinel
             let target = isNew ? uniqueCount : index
             slots[slot] = Int32(truncatingIfNeeded: target)
-            storage[target] = Entry(low: low, high: high, count: count, length: length, offset: 0, hash: hash)
+            // Every field a packed term's entry uses (not `offset`), whether new or not.
+            storage[target].low = low
+            storage[target].high = high
+            storage[target].count = count
+            storage[target].length = length
+            storage[target].hash = hash
             uniqueCount &+= isNew ? 1 : 0
             // Always stored, counted only at the second occurrence: no branch.
             repeated[repeatedCount] = Int32(truncatingIfNeeded: target)
