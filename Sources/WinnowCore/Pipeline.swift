@@ -189,7 +189,7 @@ public struct Pipeline: Sendable {
         out.key("title")
         Self.writeTitle(article.title, into: &out)
         out.key("text")
-        cleaned.text.withUnsafeBytes { _ = out.string($0) }
+        cleaned.text.withUnsafeBytes { out.string(validUTF8: $0) }
         out.key("meta")
         Self.writeMeta(cleaned.meta, into: &out)
         out.key("removed")

@@ -29,6 +29,29 @@ import WinnowCore
         #expect(!writer.bytes.contains(0x00))
     }
 
+    /// The shortcut for valid text writes what the general path writes: on a BBC article, on Arabic JSON Lines
+    /// (quotes, backslashes, curly quotes) and on every character that needs escaping or looks like one that
+    /// does, at every offset around its 16-byte steps.
+    @Test func validTextIsWrittenAsTheGeneralPathWritesIt() throws {
+        let specials = ["\"", "\\", "\n", "\t", "\u{1}", "\u{1F}", "\u{2028}", "\u{2029}", "\u{2027}", "\u{202A}", "’", "é", "😀"]
+        var inputs = [try fixture("bbc/tech-001.txt"), try fixture("arabic-8.jsonl")]
+        for special in specials {
+            for offset in 0..<40 {
+                inputs.append(Array(String(repeating: "a", count: offset).utf8) + Array(special.utf8) + Array("tail".utf8))
+                inputs.append(Array(String(repeating: "b", count: offset).utf8) + Array(special.utf8))
+            }
+        }
+        for input in inputs {
+            var general = JSONWriter()
+            var shortcut = JSONWriter()
+            input.withUnsafeBytes {
+                _ = general.string($0)
+                shortcut.string(validUTF8: $0)
+            }
+            #expect(shortcut.bytes == general.bytes, "\(String(decoding: input.prefix(60), as: UTF8.self))")
+        }
+    }
+
     @Test func numbersAreWrittenWithoutLocaleOrExponent() {
         var writer = JSONWriter()
         writer.beginArray()
