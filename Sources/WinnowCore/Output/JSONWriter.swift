@@ -5,7 +5,10 @@
 /// the output is also valid JavaScript.
 public struct JSONWriter: Sendable {
     public var bytes: [UInt8]
-    private var needsComma: [Bool] = []
+    /// How many objects and arrays are open (at most 64).
+    private var depth = 0
+    /// Bit `d`: the object or array open at depth `d + 1` has a value, so the next one needs a comma.
+    private var hasValue: UInt64 = 0
 
     public init(capacity: Int = 4096) {
         bytes = []
@@ -15,22 +18,22 @@ public struct JSONWriter: Sendable {
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        open()
     }
 
     public mutating func endObject() {
-        needsComma.removeLast()
+        depth -= 1
         bytes.append(UInt8(ascii: "}"))
     }
 
     public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
+        open()
     }
 
     public mutating func endArray() {
-        needsComma.removeLast()
+        depth -= 1
         bytes.append(UInt8(ascii: "]"))
     }
 
@@ -39,15 +42,16 @@ public struct JSONWriter: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        valueFollows()
     }
 
     /// Writes an object key from a runtime string (escaped).
     public mutating func key(_ name: String) {
         string(name)
         bytes.append(UInt8(ascii: ":"))
-        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+        valueFollows()
     }
 
     public mutating func string(_ value: String) {
@@ -261,12 +265,27 @@ public struct JSONWriter: Sendable {
     }
 
     @inline(__always)
+    private mutating func open() {
+        precondition(depth < 64, "JSONWriter nests at most 64 objects and arrays")
+        depth += 1
+        hasValue &= ~(1 << UInt64(depth - 1))
+    }
+
+    /// Writes a comma before every value of an object or array but the first.
+    @inline(__always)
     private mutating func separate() {
-        guard !needsComma.isEmpty else { return }
-        if needsComma[needsComma.count - 1] {
+        guard depth > 0 else { return }
+        let bit: UInt64 = 1 << UInt64(depth - 1)
+        if hasValue & bit != 0 {
             bytes.append(UInt8(ascii: ","))
         } else {
-            needsComma[needsComma.count - 1] = true
+            hasValue |= bit
         }
+    }
+
+    /// After a key: its value takes no comma.
+    @inline(__always)
+    private mutating func valueFollows() {
+        if depth > 0 { hasValue &= ~(1 << UInt64(depth - 1)) }
     }
 }
