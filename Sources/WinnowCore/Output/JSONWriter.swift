@@ -74,27 +74,20 @@ public struct JSONWriter: Sendable {
             var p = base
             var run = p
             while p < end {
-                // Plain bytes 16 at a time (ASCII, not a control character, quote or backslash), up to the
-                // next byte that is not.
-                while end - p >= 16 {
-                    let v = UnsafeRawPointer(p).loadUnaligned(as: ByteMask.Bytes.self)
-                    // As signed bytes, controls and bytes outside ASCII are both below a space.
-                    let controlOrWide = unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0x20)
-                    let quote = v .== ByteMask.Bytes(repeating: UInt8(ascii: "\"")) .| v .== ByteMask.Bytes(repeating: UInt8(ascii: "\\"))
-                    let special = ByteMask.bits(controlOrWide .| quote)
-                    if special == 0 {
-                        p += 16
-                        continue
-                    }
-                    p += special.trailingZeroBitCount
-                    break
-                }
+                // Up to the next byte that is not plain (ASCII, not a control character, quote or backslash).
+                p = Self.plainEnd(
+                    from: p,
+                    start: base,
+                    end: end,
+                    { v in
+                        // As signed bytes, controls and bytes outside ASCII are both below a space.
+                        let controlOrWide = unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0x20)
+                        return controlOrWide .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
+                    },
+                    { b in b < 0x20 || b >= 0x80 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") }
+                )
                 guard p < end else { break }
                 let b = p[0]
-                if b >= 0x20 && b < 0x80 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                    p += 1
-                    continue
-                }
                 if b < 0x80 {
                     flush(run, p)
                     escape(b)
@@ -134,27 +127,23 @@ public struct JSONWriter: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         if let raw = utf8.baseAddress, utf8.count > 0 {
-            typealias Bytes = ByteMask.Bytes
             let base = raw.assumingMemoryBound(to: UInt8.self)
             let end = base + utf8.count
             var p = base
             var run = p
             while p < end {
-                while end - p >= 16 {
-                    let v = UnsafeRawPointer(p).loadUnaligned(as: Bytes.self)
-                    let control = v .< Bytes(repeating: 0x20)
-                    let quote = v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
-                    // The lead byte of U+2000–U+2FFF: U+2028 and U+2029 are E2 80 A8 and E2 80 A9; curly quotes
-                    // and dashes stop here too, and go on after one byte.
-                    let lead = v .== Bytes(repeating: 0xE2)
-                    let special = ByteMask.bits(control .| quote .| lead)
-                    if special == 0 {
-                        p += 16
-                        continue
-                    }
-                    p += special.trailingZeroBitCount
-                    break
-                }
+                // The lead byte of U+2000–U+2FFF stops it too: U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                // Curly quotes and dashes stop there as well, and go on after one byte.
+                p = Self.plainEnd(
+                    from: p,
+                    start: base,
+                    end: end,
+                    { v in
+                        v .< Bytes(repeating: 0x20) .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
+                            .| v .== Bytes(repeating: 0xE2)
+                    },
+                    { b in b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0xE2 }
+                )
                 guard p < end else { break }
                 let b = p[0]
                 if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
@@ -174,6 +163,35 @@ public struct JSONWriter: Sendable {
             flush(run, p)
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private typealias Bytes = ByteMask.Bytes
+
+    /// The first byte from `p` (up to `end`) that `special` flags, or `end`: 16 bytes at a time, the last 16
+    /// of the string read again from `end - 16` rather than byte by byte (when the string from `start` has
+    /// 16); a shorter string byte by byte with `specialByte`, which must agree with `special`.
+    @inline(__always)
+    private static func plainEnd(
+        from p: UnsafePointer<UInt8>,
+        start: UnsafePointer<UInt8>,
+        end: UnsafePointer<UInt8>,
+        _ special: (Bytes) -> ByteMask.Lanes,
+        _ specialByte: (UInt8) -> Bool
+    ) -> UnsafePointer<UInt8> {
+        var p = p
+        while end - p >= 16 {
+            let bits = ByteMask.bits(special(UnsafeRawPointer(p).loadUnaligned(as: Bytes.self)))
+            if bits != 0 { return p + bits.trailingZeroBitCount }
+            p += 16
+        }
+        guard p < end else { return end }
+        if end - start >= 16 {
+            let last = end - 16
+            let bits = ByteMask.bits(special(UnsafeRawPointer(last).loadUnaligned(as: Bytes.self))) >> UInt64(p - last)
+            return bits == 0 ? end : p + bits.trailingZeroBitCount
+        }
+        while p < end && !specialByte(p[0]) { p += 1 }
+        return p
     }
 
     @inline(__always)
