@@ -53,7 +53,7 @@ public struct Analyzer: Sendable {
         tokenizer.tokenize(text, into: &tokens)
         // Distinct words: at most the tokens, and in prose about a third of them. Sized for all of them, the
         // table is at most half full and in prose a sixth: fewer probes collide (a table for half of them was
-        // 3 % slower on news; one for twice as many, no faster).
+        // 4 % slower on news; one for twice as many, no faster).
         counter.removeAll(expectedTerms: tokens.count)
         sentenceSplitter.split(text, into: &sentences)
 

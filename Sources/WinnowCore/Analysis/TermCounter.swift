@@ -26,11 +26,10 @@ struct TermCounter {
         static let unused = Entry(low: 0, high: 0, count: 0, length: 0, offset: 0, hash: 0)
     }
 
-    /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store. The last
-    /// is the sentinel: a free slot holds its index, and a search puts the term it looks for there first.
-    private var storage: [Entry] = Array(repeating: .unused, count: 513)
+    /// The entries in use are the first `uniqueCount`; the rest is room, so adding one is a store.
+    private var storage: [Entry] = Array(repeating: .unused, count: 512)
     private(set) var uniqueCount = 0
-    private var slots: [Int32] = Array(repeating: 512, count: 1024)
+    private var slots: [Int32] = Array(repeating: -1, count: 1024)
     /// The entries counted more than once, each listed at its second occurrence; as much room as `storage`.
     private var repeated: [Int32] = Array(repeating: 0, count: 512)
     private var repeatedCount = 0
@@ -64,15 +63,14 @@ struct TermCounter {
         repeatedCount = 0
         var size = 256
         while size < expectedTerms * 2 && size < 1 << 20 { size <<= 1 }
-        if storage.count <= size / 2 {
-            storage = Array(repeating: .unused, count: size / 2 + 1)
-            repeated = Array(repeating: 0, count: size / 2)
-        }
-        let free = Int32(truncatingIfNeeded: storage.count - 1)
         if slots.count == size {
-            slots.withUnsafeMutableBufferPointer { $0.update(repeating: free) }
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
         } else {
-            slots = Array(repeating: free, count: size)
+            slots = Array(repeating: -1, count: size)
+        }
+        if storage.count < size / 2 {
+            storage = Array(repeating: .unused, count: size / 2)
+            repeated = Array(repeating: 0, count: size / 2)
         }
     }
 
@@ -85,34 +83,39 @@ struct TermCounter {
         while next < tokens.count {
             // The fast loop: ASCII terms of up to 16 bytes, with every table pinned. It returns at a token it
             // leaves to `add` (longer or not ASCII) or when the table needs to grow.
-            let stop = tokens.withUnsafeBufferPointer { tokens in
+            let (stop, counted, characters) = tokens.withUnsafeBufferPointer { tokens in
                 withTables { tables in
                     var i = next
+                    // In registers: the closure's captures would be loaded and stored at every word.
+                    var counted = 0
+                    var characters = 0
                     // Keep the table at most half full, and room for the next entry.
-                    let limit = min(tables.slots.count / 2, tables.sentinel)
+                    let limit = min(tables.slots.count / 2, tables.storage.count)
                     while i < tokens.count {
                         let token = tokens[i]
                         guard token.kind.isWordLike else {
-                            i += 1
+                            i &+= 1
                             continue
                         }
                         let n = token.length
-                        guard n <= 16, tables.uniqueCount < limit else { return i }
+                        guard n <= 16, tables.uniqueCount < limit else { break }
                         let start = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
                         guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else {
-                            return i
+                            break
                         }
                         tables.count(key.low, key.high, length: key.length)
-                        words += 1
-                        totalCharacters += key.characters
-                        i += 1
+                        counted &+= 1
+                        characters &+= key.characters
+                        i &+= 1
                     }
-                    return i
+                    return (i, counted, characters)
                 }
             }
+            words += counted
+            totalCharacters += characters
             guard stop < tokens.count else { break }
             next = stop
-            if uniqueCount >= min(slots.count / 2, storage.count - 1) {
+            if uniqueCount >= min(slots.count / 2, storage.count) {
                 grow()
                 continue
             }
@@ -133,7 +136,7 @@ struct TermCounter {
     @discardableResult
     mutating func add(_ word: UnsafeRawBufferPointer, readable: Int = 0) -> Int {
         guard let raw = word.baseAddress, word.count > 0 else { return 0 }
-        if uniqueCount >= min(slots.count / 2, storage.count - 1) { grow() }
+        if uniqueCount >= min(slots.count / 2, storage.count) { grow() }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = word.count
         if n <= 16 {
@@ -197,46 +200,42 @@ struct TermCounter {
         var uniqueCount: Int
         var repeatedCount: Int
 
-        /// The index of the sentinel entry, which free slots hold.
-        var sentinel: Int { storage.count &- 1 }
-
         /// Finds the packed term, or adds it as the next entry, and counts one occurrence, listing it in
         /// `repeated` at the second. The table must have room (see `grow`).
         ///
-        /// Whether a term is new is a coin toss in prose (about half an article's words are new to it), so
-        /// nothing branches on it. The term is put in the sentinel entry first, so the probe stops at it in a
-        /// free slot as at its own entry, with one test; then the entry, new or not, is written whole at an
-        /// index chosen without a branch. (A branch on a free slot mispredicted on every other word.)
+        /// Whether a term is new is a coin toss in English prose (about half an article's words are new to
+        /// it), so nothing branches on it. The term is written into the next free entry, with a count of zero,
+        /// before the probe, and a free slot leads there: the probe ends at the term's entry or at that one
+        /// with one test, and the count goes up by one at whichever it is. (A branch on a free slot
+        /// mispredicted on every other word; writing a found entry whole again cost the scripts whose
+        /// characters are words, where few are new, 3 %.)
         @inline(__always)
         mutating func count(_ low: UInt64, _ high: UInt64, length: Int) {
             let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
             let mask = slots.count &- 1
-            let sentinel = self.sentinel
             let length = Int32(truncatingIfNeeded: length)
-            // Only what the probe compares: the sentinel's count stays zero.
-            storage[sentinel].low = low
-            storage[sentinel].high = high
-            storage[sentinel].length = length
+            let next = uniqueCount
+            storage[next].low = low
+            storage[next].high = high
+            storage[next].count = 0
+            storage[next].length = length
+            storage[next].hash = hash
             var slot = Int(hash) & mask
-            var index = Int(slots[slot])
-            while (storage[index].low ^ low) | (storage[index].high ^ high) != 0 || storage[index].length != length {
+            var index: Int
+            while true {
+                let listed = Int(slots[slot])
+                index = listed < 0 ? next : listed
+                if (storage[index].low ^ low) | (storage[index].high ^ high) == 0 && storage[index].length == length {
+                    break
+                }
                 slot = (slot &+ 1) & mask
-                index = Int(slots[slot])
             }
-            // The sentinel's count is zero, so a new term's count is one too.
             let count = storage[index].count &+ 1
-            let isNew = index == sentinel
-            let target = isNew ? uniqueCount : index
-            slots[slot] = Int32(truncatingIfNeeded: target)
-            // Every field a packed term's entry uses (not `offset`), whether new or not.
-            storage[target].low = low
-            storage[target].high = high
-            storage[target].count = count
-            storage[target].length = length
-            storage[target].hash = hash
-            uniqueCount &+= isNew ? 1 : 0
+            storage[index].count = count
+            slots[slot] = Int32(truncatingIfNeeded: index)
+            uniqueCount &+= index == next ? 1 : 0
             // Always stored, counted only at the second occurrence: no branch.
-            repeated[repeatedCount] = Int32(truncatingIfNeeded: target)
+            repeated[repeatedCount] = Int32(truncatingIfNeeded: index)
             repeatedCount &+= count == 2 ? 1 : 0
         }
 
@@ -287,7 +286,7 @@ struct TermCounter {
         let found: Int? = arena.withUnsafeBufferPointer { arena in
             while true {
                 let index = Int(slots[slot])
-                if index == storage.count - 1 { return nil }
+                if index < 0 { return nil }
                 let entry = storage[index]
                 if entry.hash == hash, Int(entry.length) == bytes.count, entry.length > 16 {
                     let stored = arena.baseAddress! + Int(entry.offset)
@@ -346,16 +345,15 @@ struct TermCounter {
     /// Doubles the table (and the room for entries) and puts every entry back.
     private mutating func grow() {
         let size = slots.count * 2
-        if storage.count <= size / 2 {
-            storage.append(contentsOf: repeatElement(.unused, count: size / 2 + 1 - storage.count))
+        slots = Array(repeating: -1, count: size)
+        if storage.count < size / 2 {
+            storage.append(contentsOf: repeatElement(.unused, count: size / 2 - storage.count))
             repeated.append(contentsOf: repeatElement(0, count: size / 2 - repeated.count))
         }
-        let free = Int32(truncatingIfNeeded: storage.count - 1)
-        slots = Array(repeating: free, count: size)
         let mask = size - 1
         for i in 0..<uniqueCount {
             var slot = Int(storage[i].hash) & mask
-            while slots[slot] != free { slot = (slot + 1) & mask }
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(i)
         }
     }
