@@ -2,13 +2,15 @@
 ///
 /// Strings are emitted as valid UTF-8 whatever the input: invalid sequences become U+FFFD, control
 /// characters and the two JSON-special characters are escaped, and U+2028/U+2029 are escaped too so
-/// the output is also valid JavaScript.
+/// the output is also valid JavaScript. Objects and arrays nest at most 64 deep.
 public struct JSONWriter: Sendable {
     public var bytes: [UInt8]
     /// How many objects and arrays are open (at most 64).
     private var depth = 0
     /// Bit `d`: the object or array open at depth `d + 1` has a value, so the next one needs a comma.
     private var hasValue: UInt64 = 0
+
+    private typealias Bytes = ByteMask.Bytes
 
     public init(capacity: Int = 4096) {
         bytes = []
@@ -22,7 +24,7 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func endObject() {
-        depth -= 1
+        close()
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -33,7 +35,7 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func endArray() {
-        depth -= 1
+        close()
         bytes.append(UInt8(ascii: "]"))
     }
 
@@ -165,8 +167,6 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private typealias Bytes = ByteMask.Bytes
-
     /// The first byte from `p` (up to `end`) that `special` flags, or `end`: 16 bytes at a time, the last 16
     /// of the string read again from `end - 16` rather than byte by byte (when the string from `start` has
     /// 16); a shorter string byte by byte with `specialByte`, which must agree with `special`.
@@ -287,6 +287,12 @@ public struct JSONWriter: Sendable {
         precondition(depth < 64, "JSONWriter nests at most 64 objects and arrays")
         depth += 1
         hasValue &= ~(1 << UInt64(depth - 1))
+    }
+
+    @inline(__always)
+    private mutating func close() {
+        precondition(depth > 0, "JSONWriter: an object or array closed that was not open")
+        depth -= 1
     }
 
     /// Writes a comma before every value of an object or array but the first.
