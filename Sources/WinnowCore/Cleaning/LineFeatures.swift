@@ -153,7 +153,11 @@ struct LineFeatures {
         /// The block at `p` (a word boundary; 64 bytes must be readable) of a line with `count` bytes left, or
         /// nil if one word fills them, or an ideograph's lead byte is not followed by two continuation bytes
         /// in the line (the word-by-word scan steps over three bytes there, whatever they are).
-        @inline(__always)
+        ///
+        /// Transparent, so always inlined: with `@inline(__always)` the optimizer still called it, returning its
+        /// six fields through memory at every block (inlined, the cleaner ran 2.6 % faster on news and 3.1 % on
+        /// the Zyte pages).
+        @_transparent
         init?(_ p: UnsafePointer<UInt8>, count: Int) {
             typealias Bytes = ByteMask.Bytes
             var first: UInt64 = 0
