@@ -71,6 +71,9 @@ import Testing
     @Test func tableFlagsMatchTheProperties() {
         let wrong = WordSegmenter.tableInconsistencies()
         #expect(wrong.isEmpty, "\(wrong.count) code points, from \(wrong.prefix(10))")
+        // Properties are read from the table by a bit cast: every stored value must be a case, read as such.
+        let uncast = Tokenizer.propertyTableInconsistencies()
+        #expect(uncast.isEmpty, "\(uncast.count) code points, from \(uncast.prefix(10))")
     }
 
     @Test(arguments: ["seed.txt", "arabic-8.jsonl", "ria-2.jsonl", "nepali-bom.txt", "nepali-invalid-utf8.txt", "bbc/business-001.txt"])

@@ -45,14 +45,19 @@ struct UnicodeProperties {
         return SegmentFlags(rawValue: c == 0 ? 0 : UInt16(truncatingIfNeeded: 0x40 | (1 as UInt32) &<< bit))
     }
 
+    // The three property enums are read from table values by a bit cast: their raw values are implicit (their
+    // case indices, from zero), which is how a case without payload is stored, and the generator writes only
+    // valid ones (`Tokenizer.propertyTableInconsistencies` checks every code point). `init(rawValue:)` was a
+    // call at every character: the optimizer did not inline the synthesized initializer.
+
     @inlinable @inline(__always)
     static func wordBreak(_ value: UInt16) -> WordBreakProperty {
-        WordBreakProperty(rawValue: UInt8(value & 0x1F)).unsafelyUnwrapped
+        unsafeBitCast(UInt8(truncatingIfNeeded: value & 0x1F), to: WordBreakProperty.self)
     }
 
     @inlinable @inline(__always)
     static func sentenceBreak(_ value: UInt16) -> SentenceBreakProperty {
-        SentenceBreakProperty(rawValue: UInt8((value >> 5) & 0xF)).unsafelyUnwrapped
+        unsafeBitCast(UInt8(truncatingIfNeeded: (value >> 5) & 0xF), to: SentenceBreakProperty.self)
     }
 
     @inlinable @inline(__always)
@@ -60,7 +65,7 @@ struct UnicodeProperties {
 
     @inlinable @inline(__always)
     static func category(_ value: UInt16) -> CategoryClass {
-        CategoryClass(rawValue: UInt8((value >> 10) & 0x7)).unsafelyUnwrapped
+        unsafeBitCast(UInt8(truncatingIfNeeded: (value >> 10) & 0x7), to: CategoryClass.self)
     }
 
     /// Simple case folding of one scalar (CaseFolding.txt statuses C and S).
@@ -133,3 +138,22 @@ extension WordSegmenter {
     }
 }
 
+
+extension Tokenizer {
+    /// The code points whose table value holds a property outside its enum's cases, or one that the bit cast
+    /// reads differently from `init(rawValue:)` (should be none).
+    @_spi(Testing) public static func propertyTableInconsistencies() -> [UInt32] {
+        var wrong: [UInt32] = []
+        for (codePoint, value) in UnicodeProperties.table.enumerated() {
+            let word = WordBreakProperty(rawValue: UInt8(value & 0x1F))
+            let sentence = SentenceBreakProperty(rawValue: UInt8((value >> 5) & 0xF))
+            let category = CategoryClass(rawValue: UInt8((value >> 10) & 0x7))
+            if word == nil || sentence == nil || category == nil || word != UnicodeProperties.wordBreak(value)
+                || sentence != UnicodeProperties.sentenceBreak(value) || category != UnicodeProperties.category(value)
+            {
+                wrong.append(UInt32(codePoint))
+            }
+        }
+        return wrong
+    }
+}
