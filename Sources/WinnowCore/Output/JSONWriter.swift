@@ -67,54 +67,36 @@ public struct JSONWriter: Sendable {
     /// - Complexity: O(n); runs of plain ASCII are copied in one step.
     @discardableResult
     public mutating func string(_ utf8: UnsafeRawBufferPointer) -> Int {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
         var repaired = 0
-        if let raw = utf8.baseAddress, utf8.count > 0 {
-            let base = raw.assumingMemoryBound(to: UInt8.self)
-            let end = base + utf8.count
-            var p = base
-            var run = p
-            while p < end {
-                // Up to the next byte that is not plain (ASCII, not a control character, quote or backslash).
-                p = Self.plainEnd(
-                    from: p,
-                    start: base,
-                    end: end,
-                    { v in
-                        // As signed bytes, controls and bytes outside ASCII are both below a space.
-                        let controlOrWide = unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0x20)
-                        return controlOrWide .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
-                    },
-                    { b in b < 0x20 || b >= 0x80 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") }
-                )
-                guard p < end else { break }
-                let b = p[0]
-                if b < 0x80 {
-                    flush(run, p)
-                    escape(b)
-                    p += 1
-                    run = p
-                    continue
-                }
-                let d = UTF8Bytes.decodeMultibyte(p, end)
-                if d.valid && d.scalar != 0x2028 && d.scalar != 0x2029 {
-                    p += d.length
-                    continue
-                }
-                flush(run, p)
-                if d.valid {
-                    bytes.append(contentsOf: d.scalar == 0x2028 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
-                } else {
-                    bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                    repaired += d.length
-                }
-                p += d.length
-                run = p
+        // It stops at every byte that is not plain: ASCII, not a control character, quote or backslash.
+        quoted(
+            utf8,
+            { v in
+                // As signed bytes, controls and bytes outside ASCII are both below a space.
+                let controlOrWide = unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0x20)
+                return controlOrWide .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
+            },
+            { b in b < 0x20 || b >= 0x80 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") }
+        ) { writer, p, end, run in
+            let b = p[0]
+            if b < 0x80 {
+                writer.flush(run, p)
+                writer.escape(b)
+                run = p + 1
+                return run
             }
-            flush(run, p)
+            let d = UTF8Bytes.decodeMultibyte(p, end)
+            if d.valid && d.scalar != 0x2028 && d.scalar != 0x2029 { return p + d.length }
+            writer.flush(run, p)
+            if d.valid {
+                writer.bytes.append(contentsOf: d.scalar == 0x2028 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
+            } else {
+                writer.bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                repaired += d.length
+            }
+            run = p + d.length
+            return run
         }
-        bytes.append(UInt8(ascii: "\""))
         return repaired
     }
 
@@ -126,6 +108,46 @@ public struct JSONWriter: Sendable {
     /// - Precondition: `utf8` is valid UTF-8 (checked in debug builds).
     public mutating func string(validUTF8 utf8: UnsafeRawBufferPointer) {
         assert(UTF8Bytes.invalidByteCount(utf8) == 0, "string(validUTF8:) given invalid UTF-8")
+        // The lead byte of U+2000–U+2FFF stops it too: U+2028 and U+2029 are E2 80 A8 and E2 80 A9. Curly quotes
+        // and dashes stop there as well, and go on after one byte.
+        quoted(
+            utf8,
+            { v in
+                v .< Bytes(repeating: 0x20) .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
+                    .| v .== Bytes(repeating: 0xE2)
+            },
+            { b in b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0xE2 }
+        ) { writer, p, end, run in
+            let b = p[0]
+            if b != 0xE2 {
+                writer.flush(run, p)
+                writer.escape(b)
+                run = p + 1
+                return run
+            }
+            guard end - p >= 3 && p[1] == 0x80 && p[2] | 1 == 0xA9 else { return p + 1 }
+            writer.flush(run, p)
+            writer.bytes.append(contentsOf: p[2] == 0xA8 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
+            run = p + 3
+            return run
+        }
+    }
+
+    /// Writes `utf8` as a quoted string: the runs between the bytes `special` flags are copied whole, and each
+    /// such byte goes to `atStop`, which returns where the search goes on. `atStop` flushes the run before it
+    /// (`flush(run, p)`) and moves `run` past what it wrote in the run's place; a byte it keeps stays in the run.
+    @inline(__always)
+    private mutating func quoted(
+        _ utf8: UnsafeRawBufferPointer,
+        _ special: (Bytes) -> ByteMask.Lanes,
+        _ specialByte: (UInt8) -> Bool,
+        _ atStop: (
+            _ writer: inout JSONWriter,
+            _ p: UnsafePointer<UInt8>,
+            _ end: UnsafePointer<UInt8>,
+            _ run: inout UnsafePointer<UInt8>
+        ) -> UnsafePointer<UInt8>
+    ) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         if let raw = utf8.baseAddress, utf8.count > 0 {
@@ -134,33 +156,9 @@ public struct JSONWriter: Sendable {
             var p = base
             var run = p
             while p < end {
-                // The lead byte of U+2000–U+2FFF stops it too: U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-                // Curly quotes and dashes stop there as well, and go on after one byte.
-                p = Self.plainEnd(
-                    from: p,
-                    start: base,
-                    end: end,
-                    { v in
-                        v .< Bytes(repeating: 0x20) .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
-                            .| v .== Bytes(repeating: 0xE2)
-                    },
-                    { b in b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0xE2 }
-                )
+                p = Self.plainEnd(from: p, start: base, end: end, special, specialByte)
                 guard p < end else { break }
-                let b = p[0]
-                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                    flush(run, p)
-                    escape(b)
-                    p += 1
-                    run = p
-                } else if b == 0xE2 && end - p >= 3 && p[1] == 0x80 && p[2] | 1 == 0xA9 {
-                    flush(run, p)
-                    bytes.append(contentsOf: p[2] == 0xA8 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
-                    p += 3
-                    run = p
-                } else {
-                    p += 1
-                }
+                p = atStop(&self, p, end, &run)
             }
             flush(run, p)
         }
