@@ -230,13 +230,9 @@ struct TermCounter {
                 }
                 slot = (slot &+ 1) & mask
             }
-            let count = storage[index].count &+ 1
-            storage[index].count = count
             slots[slot] = Int32(truncatingIfNeeded: index)
             uniqueCount &+= index == next ? 1 : 0
-            // Always stored, counted only at the second occurrence: no branch.
-            repeated[repeatedCount] = Int32(truncatingIfNeeded: index)
-            repeatedCount &+= count == 2 ? 1 : 0
+            countAgain(index)
         }
 
         /// Adds `entry` (counted once) as the next entry, found from the free `slot`.
@@ -247,14 +243,15 @@ struct TermCounter {
             uniqueCount += 1
         }
 
-        /// Counts one more occurrence of the entry at `index`, listing it in `repeated` at its second.
+        /// Counts one more occurrence of the entry at `index`, listing it in `repeated` at its second. (A count
+        /// cannot overflow: an article has fewer than 2³¹ bytes, so fewer occurrences of any term.)
         @inline(__always)
         mutating func countAgain(_ index: Int) {
-            let count = storage[index].count + 1
+            let count = storage[index].count &+ 1
             storage[index].count = count
             // Always stored, counted only at the second occurrence: no branch.
             repeated[repeatedCount] = Int32(truncatingIfNeeded: index)
-            repeatedCount += count == 2 ? 1 : 0
+            repeatedCount &+= count == 2 ? 1 : 0
         }
     }
 
