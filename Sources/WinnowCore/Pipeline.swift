@@ -153,7 +153,13 @@ public struct Pipeline: Sendable {
         meta.truncated = article.truncated
         let cleaned = article.body.withUnsafeBytes { body in
             article.title.withUnsafeBytes { title in
-                cleaner.clean(body: body, title: title, baseOffset: article.bodyOffset ?? 0, meta: meta)
+                cleaner.clean(
+                    body: body,
+                    title: title,
+                    baseOffset: article.bodyOffset ?? 0,
+                    meta: meta,
+                    bodyIsValidUTF8: article.bodyIsValidUTF8
+                )
             }
         }
         var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0) }

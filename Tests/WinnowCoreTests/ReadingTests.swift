@@ -86,6 +86,51 @@ import WinnowCore
         #expect((title + text).contains("\u{FFFD}"))
     }
 
+    /// A reader says a body is valid UTF-8 only when it is (the cleaner then copies its lines unchecked), and
+    /// says so of the valid ones; cleaning either way gives the same text.
+    @Test func readersMarkABodyValidOnlyWhenItIs() throws {
+        var limits = ReaderLimits()
+        limits.maxArticleBytes = 301  // cuts the longer bodies below, the Arabic ones inside a character or at a line end
+        let reader = DumpReader(limits: limits)
+        let arabic = try fixture("arabic-8.jsonl")
+        let firstLine = Array(arabic.prefix { $0 != 0x0A })
+        let oneArabicParagraph = try #require(
+            (try JSONSerialization.jsonObject(with: Data(firstLine)) as? [String: Any])?["content"] as? String
+        )
+        let inputs: [(name: String, bytes: [UInt8], valid: Bool)] = [
+            ("seed", try fixture("seed.txt"), true),
+            ("BBC with a Latin-1 byte", try fixture("bbc/sport-199.txt"), false),
+            ("Nepali with invalid bytes", try fixture("nepali-invalid-utf8.txt"), false),
+            ("Arabic JSON Lines", arabic, true),
+            ("JSON with a raw invalid byte", Array(#"{"title": "t", "content": "caf"#.utf8) + [0xE9] + Array(#" au lait"}"#.utf8), false),
+            ("JSON with a lone surrogate escape", Array(#"{"title": "t", "content": "a \ud800 b"}"#.utf8), true),
+            ("plain text cut at the size limit", Array(("Title\n" + oneArabicParagraph).utf8), true),
+            ("a WET record", try WARCTests.wetFile(count: 2), true),
+        ]
+        let cleaner = Cleaner()
+        for input in inputs {
+            let articles = try input.bytes.withUnsafeBytes { buffer in
+                try Result { () throws(InputError) in try reader.readDecompressed(buffer) }.get()
+            }.articles
+            #expect(!articles.isEmpty, "\(input.name)")
+            for article in articles {
+                #expect(article.bodyIsValidUTF8 == input.valid, "\(input.name)")
+                let actuallyValid = article.body.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) } == 0
+                #expect(!article.bodyIsValidUTF8 || actuallyValid, "\(input.name): marked valid and is not")
+                guard actuallyValid else { continue }
+                let (checked, copied) = article.body.withUnsafeBytes { body in
+                    article.title.withUnsafeBytes { title in
+                        (
+                            cleaner.clean(body: body, title: title).text,
+                            cleaner.clean(body: body, title: title, bodyIsValidUTF8: true).text
+                        )
+                    }
+                }
+                #expect(checked == copied, "\(input.name)")
+            }
+        }
+    }
+
     @Test func aUTF8ByteOrderMarkIsStripped() throws {
         let input = try fixture("nepali-bom.txt")
         #expect(Array(input.prefix(3)) == [0xEF, 0xBB, 0xBF])

@@ -129,18 +129,21 @@ public struct Cleaner: Sendable {
     ///   - title: the article's title, to drop it when the body repeats it.
     ///   - baseOffset: where `body` starts in the input file, so removals carry file offsets.
     ///   - meta: metadata already known; the cleaner adds to it.
+    ///   - bodyIsValidUTF8: whether `body` is known to be valid UTF-8 (`RawArticle.bodyIsValidUTF8`): then its
+    ///     kept lines are copied as they are. When false, each is checked and repaired; the text is the same.
     /// - Complexity: O(n) in the body's length.
     public func clean(
         body: UnsafeRawBufferPointer,
         title: UnsafeRawBufferPointer,
         baseOffset: Int = 0,
-        meta: ArticleMeta = ArticleMeta()
+        meta: ArticleMeta = ArticleMeta(),
+        bodyIsValidUTF8: Bool = false
     ) -> CleanedArticle {
         let first = Self.splitLines(body, from: 0, maxLines: Self.windowLines)
         if first.end == body.count {
             var lines = first.lines
             let meta = classify(body: body, lines: &lines, title: title, meta: meta)
-            var cleaned = decide(body: body, lines: &lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
+            var cleaned = decide(body: body, validUTF8: bodyIsValidUTF8, lines: &lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
             if cleaned.removed.count > maxListedRemovals {
                 let spans = cleaned.removed
                 cleaned.removed = []
@@ -164,7 +167,14 @@ public struct Cleaner: Sendable {
         while start < body.count {
             var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
             let windowMeta = classify(body: body, lines: &window.lines, title: title, meta: cleaned.meta)
-            let part = decide(body: body, lines: &window.lines, baseOffset: baseOffset, meta: windowMeta, documentHasBody: documentHasBody)
+            let part = decide(
+                body: body,
+                validUTF8: bodyIsValidUTF8,
+                lines: &window.lines,
+                baseOffset: baseOffset,
+                meta: windowMeta,
+                documentHasBody: documentHasBody
+            )
             if !cleaned.text.isEmpty && !part.text.isEmpty {
                 cleaned.text.append(0x0A)
                 cleaned.text.append(0x0A)
@@ -247,6 +257,7 @@ public struct Cleaner: Sendable {
     ///   nil when `lines` are the whole document.
     private func decide(
         body: UnsafeRawBufferPointer,
+        validUTF8: Bool,
         lines: inout [Line],
         baseOffset: Int,
         meta: ArticleMeta,
@@ -263,7 +274,7 @@ public struct Cleaner: Sendable {
             if documentHasBody ?? false {
                 for i in candidates { lines[i].verdict = Self.outsideVerdict(lines[i].features) }
             }
-            return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta)
+            return assemble(body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta)
         }
         // Does the document's language have stopwords here? (Then prose lines are full of them.)
         var totalWords = 0
@@ -391,7 +402,7 @@ public struct Cleaner: Sendable {
         if !region.isEmpty {
             keepNumberedList(body, &lines, after: candidates[region.lowerBound], until: candidates[region.upperBound - 1])
         }
-        return assemble(body: body, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName)
+        return assemble(body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName)
     }
 
     /// Why a line outside the main text goes.
@@ -740,7 +751,16 @@ public struct Cleaner: Sendable {
     /// Joins the kept lines into the text, paragraphs broken at blank or removed lines, and lists removals: a
     /// run of lines removed by one rule (with only blank lines between them) is one span, so that a menu of a
     /// hundred lines is one entry, and a page of millions of menu lines does not list millions.
-    private func assemble(body: UnsafeRawBufferPointer, lines: [Line], baseOffset: Int, meta: ArticleMeta, footer: String = "") -> CleanedArticle {
+    ///
+    /// - Parameter validUTF8: whether `body` is known to be valid UTF-8: its lines are then copied unchecked.
+    private func assemble(
+        body: UnsafeRawBufferPointer,
+        validUTF8: Bool,
+        lines: [Line],
+        baseOffset: Int,
+        meta: ArticleMeta,
+        footer: String = ""
+    ) -> CleanedArticle {
         // Assemble the text: kept lines, paragraphs broken at blank or removed lines.
         var text: [UInt8] = []
         text.reserveCapacity(body.count)
@@ -785,7 +805,12 @@ public struct Cleaner: Sendable {
                 paragraphs += 1
                 inParagraph = true
             }
-            UTF8Bytes.appendRepairing(UnsafeRawBufferPointer(rebasing: body[line.range]), to: &text)
+            let kept = UnsafeRawBufferPointer(rebasing: body[line.range])
+            if validUTF8 {
+                text.append(contentsOf: kept)
+            } else {
+                UTF8Bytes.appendRepairing(kept, to: &text)
+            }
         }
         return CleanedArticle(text: text, paragraphs: paragraphs, removed: removed, meta: meta)
     }

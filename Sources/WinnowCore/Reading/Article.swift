@@ -30,6 +30,9 @@ public struct RawArticle: Sendable {
     public var fields: [(key: String, value: String)]
     /// Invalid UTF-8 bytes in the article's input span (replaced with U+FFFD on output).
     public var repairedBytes: Int
+    /// Whether `body` is known to be valid UTF-8 (the readers check it on the way), so that the cleaner copies
+    /// its lines without checking them again. False unless set: false only costs that check.
+    public var bodyIsValidUTF8 = false
     /// Whether the body was cut at the article size limit.
     public var truncated: Bool
     /// The article's offset in the whole decompressed input, when `offset` is relative to a buffer that is

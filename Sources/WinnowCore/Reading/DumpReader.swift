@@ -174,7 +174,7 @@ public struct DumpReader: Sendable {
             truncated = true
         }
         let repaired = UTF8Bytes.invalidByteCount(UnsafeRawBufferPointer(rebasing: bytes[start..<bodyEnd]))
-        return RawArticle(
+        var article = RawArticle(
             index: 0,
             offset: start,
             length: bytes.count - start,
@@ -184,6 +184,9 @@ public struct DumpReader: Sendable {
             repairedBytes: repaired,
             truncated: truncated
         )
+        // The body is a slice of the span just checked, cut at a line end or a character boundary.
+        article.bodyIsValidUTF8 = repaired == 0
+        return article
     }
 
     /// The largest index ≤ `limit` (and > `after`) that does not split a UTF-8 sequence.
@@ -325,6 +328,9 @@ public struct DumpReader: Sendable {
                 continue
             }
             article.repairedBytes = UTF8Bytes.invalidByteCount(line)
+            // Decoded from a valid line: its escapes and entities decode to valid scalars (a lone surrogate to
+            // U+FFFD), and its cuts fall on character boundaries.
+            article.bodyIsValidUTF8 = article.repairedBytes == 0
             articles.append(article)
         }
         return lineNumber - firstLine + 1

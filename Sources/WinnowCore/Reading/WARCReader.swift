@@ -126,6 +126,9 @@ public enum WARCReader {
         article.absoluteOffset = contentOffset
         article.truncated = article.truncated || cut
         article.repairedBytes = UTF8Bytes.invalidByteCount(content)
+        // From valid content, the body is a slice of it or its markup reduced (entities decode to valid scalars);
+        // content cut inside a character counts that character as invalid.
+        article.bodyIsValidUTF8 = article.repairedBytes == 0
         var fields: [(key: String, value: String)] = []
         if let uri = header.targetURI { fields.append(("url", uri)) }
         if let date = header.date { fields.append(("date", date)) }

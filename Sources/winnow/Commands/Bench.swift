@@ -62,7 +62,7 @@ struct Bench: ParsableCommand {
 
         // Inputs of the inner stages, prepared untimed.
         let reader = DumpReader()
-        var bodies: [(body: [UInt8], title: [UInt8])] = []
+        var bodies: [(body: [UInt8], title: [UInt8], valid: Bool)] = []
         var texts: [[UInt8]] = []
         var decoded: [[UInt8]] = []
         for file in files {
@@ -72,11 +72,11 @@ struct Bench: ParsableCommand {
             let plain = input.map { $0.bytes ?? file } ?? []
             decoded.append(plain)
             guard let contents = try? plain.withUnsafeBytes({ try reader.readDecompressed($0) }) else { continue }
-            for article in contents.articles { bodies.append((article.body, article.title)) }
+            for article in contents.articles { bodies.append((article.body, article.title, article.bodyIsValidUTF8)) }
         }
         let cleaner = Cleaner()
-        for (body, title) in bodies {
-            texts.append(body.withUnsafeBytes { b in title.withUnsafeBytes { cleaner.clean(body: b, title: $0).text } })
+        for (body, title, valid) in bodies {
+            texts.append(body.withUnsafeBytes { b in title.withUnsafeBytes { cleaner.clean(body: b, title: $0, bodyIsValidUTF8: valid).text } })
         }
         var jsonl: [[UInt8]] = []
         var pipeline = Pipeline()
@@ -121,8 +121,10 @@ struct Bench: ParsableCommand {
             }
         }
         measure("clean", bytes: bodies.reduce(0) { $0 + $1.body.count }) {
-            for (body, title) in bodies {
-                _ = body.withUnsafeBytes { b in title.withUnsafeBytes { cleaner.clean(body: b, title: $0).text.count } }
+            for (body, title, valid) in bodies {
+                _ = body.withUnsafeBytes { b in
+                    title.withUnsafeBytes { cleaner.clean(body: b, title: $0, bodyIsValidUTF8: valid).text.count }
+                }
             }
         }
         var analyzer = Analyzer()
