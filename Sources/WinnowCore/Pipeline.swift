@@ -162,7 +162,7 @@ public struct Pipeline: Sendable {
                 )
             }
         }
-        var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0) }
+        var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true) }
         stats.paragraphs = cleaned.paragraphs
         stats.repairedBytes = article.repairedBytes
 

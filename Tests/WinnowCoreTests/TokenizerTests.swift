@@ -119,6 +119,18 @@ import WinnowCore
         return counts
     }
 
+    @Test func validTextGivesTheSameStatisticsCountedEitherWay() throws {
+        var analyzer = Analyzer()
+        for name in ["arabic-8.jsonl", "nepali-bom.txt", "ria-2.jsonl", "bbc/business-001.txt", "seed.txt"] {
+            let text = String(decoding: try fixture(name), as: UTF8.self)  // decoding repairs: valid
+            let bytes = Array(text.utf8)
+            let checked = bytes.withUnsafeBytes { analyzer.analyze($0).0 }
+            let counted = bytes.withUnsafeBytes { analyzer.analyze($0, validUTF8: true).0 }
+            #expect(checked == counted, "\(name)")
+            #expect(counted.characters == text.unicodeScalars.count, "\(name)")
+        }
+    }
+
     @Test func termsRepeatedOnlyAfterTheTableGrowsAreRanked() throws {
         // Six terms (three longer than 16 bytes) seen once before thousands of distinct terms make the table
         // grow, then 19 more times each: they are the top terms, with every occurrence counted.

@@ -129,7 +129,7 @@ struct Bench: ParsableCommand {
         }
         var analyzer = Analyzer()
         measure("analyze", bytes: texts.reduce(0) { $0 + $1.count }) {
-            for text in texts { _ = text.withUnsafeBytes { analyzer.analyze($0) } }
+            for text in texts { _ = text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true) } }
         }
         measure("pipeline", bytes: corpusBytes) {
             for file in files { _ = try? pipeline.process(file, sourceName: "bench") }
