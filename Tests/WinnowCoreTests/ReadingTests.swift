@@ -193,16 +193,27 @@ import WinnowCore
 /// subpart with one U+FFFD, as they do), on real text cut and mixed with invalid bytes.
 @Suite struct UTF8BytesTests {
     @Test func repairCountAndCharactersAgreeWithTheStandardLibrary() throws {
-        // Real text in three scripts and in four UTF-8 lengths, then pieces of it with bytes that break it.
+        // Real text in several scripts and in four UTF-8 lengths, then pieces of it with bytes that break it (and
+        // valid sequences at the edges of the ranges). Pieces of up to 200 bytes of text outside ASCII cross the
+        // 64-byte steps of the check (`validBlockLength`) with a breaker anywhere in them.
+        let arabic = try fixture("arabic-8.jsonl").prefix(3_000)
         let text = Array(String(decoding: try fixture("seed.txt"), as: UTF8.self).prefix(400).utf8)
             + Array("Москва مرحبا नेपाल 中文 😀 é ’".utf8)
-        let breakers: [[UInt8]] = [[0x80], [0xBF], [0xC0, 0x80], [0xC3], [0xE0, 0x80, 0x80], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF0, 0x9F], [0xF4, 0x90, 0x80, 0x80], [0xF5], [0xFF]]
+            + Array(String(decoding: arabic, as: UTF8.self).utf8)
+            + Array(String(repeating: "中文字符𠀀😀Ωω", count: 20).utf8)
+        let breakers: [[UInt8]] = [
+            [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC3], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF], [0xE2, 0x82],
+            [0xED, 0xA0, 0x80], [0xF0, 0x9F], [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5], [0xFF],
+            // Valid: U+0080, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF.
+            [0xC2, 0x80], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xEF, 0xBF, 0xBF],
+            [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF],
+        ]
         var generator = SplitMix64(seed: 8)
-        for _ in 0..<3_000 {
+        for _ in 0..<6_000 {
             var bytes: [UInt8] = []
             for _ in 0..<Int.random(in: 1...6, using: &generator) {
                 let start = Int.random(in: 0..<text.count, using: &generator)
-                bytes += text[start..<min(text.count, start + Int.random(in: 0...40, using: &generator))]
+                bytes += text[start..<min(text.count, start + Int.random(in: 0...200, using: &generator))]
                 bytes += breakers.randomElement(using: &generator)!
             }
             let decoded = String(decoding: bytes, as: UTF8.self)

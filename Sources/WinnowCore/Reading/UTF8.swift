@@ -71,10 +71,13 @@ public enum UTF8Bytes {
     }
 
     /// Where the valid UTF-8 from `p` ends: `end`, or the start of the first invalid sequence. ASCII is
-    /// skipped 16 bytes at a time.
+    /// skipped 16 bytes at a time, other text checked 64 bytes at a time (`validBlockLength`).
     @inline(__always)
     static func validEnd(from p: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
         var p = p
+        // Where the next 64-byte check may start: after one that failed, past the bytes it covered, which are
+        // then decoded one character at a time.
+        var blocksFrom = p
         while p < end {
             if end - p >= 16 {
                 let v = UnsafeRawPointer(p).loadUnaligned(as: ByteMask.Bytes.self)
@@ -84,12 +87,64 @@ public enum UTF8Bytes {
                     continue
                 }
                 p += wide.trailingZeroBitCount
+                if p >= blocksFrom && end - p >= 80 {
+                    let length = validBlockLength(p)
+                    if length > 0 {
+                        p += length
+                        continue
+                    }
+                    blocksFrom = p + 64
+                }
             }
             let length = validSequenceLength(p, end)
             if length == 0 { return p }
             p += length
         }
         return end
+    }
+
+    /// How many of the 64 bytes at `p` are whole valid characters when every sequence in them is valid: 64,
+    /// or fewer when the last character goes on past them; 0 when any sequence is invalid, or may be (the
+    /// caller then decodes one character at a time). `p` must start a character (or be an invalid byte), and
+    /// 80 bytes from it must be readable.
+    ///
+    /// No character is decoded: bytes are classed 16 at a time into bit masks, and the continuation bytes must
+    /// be exactly those the lead bytes call for (one after C0–FF, two after E0–FF, three after F0–FF), with no
+    /// byte that never occurs (C0, C1, F5–FF) and no second byte out of range after E0, ED, F0 and F4
+    /// (overlong forms, surrogates, past U+10FFFF). So text in other scripts is checked without a branch per
+    /// character.
+    @inline(__always)
+    static func validBlockLength(_ p: UnsafePointer<UInt8>) -> Int {
+        typealias Bytes = ByteMask.Bytes
+        var continuations: UInt64 = 0
+        var leads: UInt64 = 0
+        var long: UInt64 = 0
+        var longest: UInt64 = 0
+        var wrong = ByteMask.Lanes(repeating: false)
+        for k in 0..<4 {
+            let v = UnsafeRawPointer(p + 16 * k).loadUnaligned(as: Bytes.self)
+            let next = UnsafeRawPointer(p + 16 * k + 1).loadUnaligned(as: Bytes.self)
+            let shift = UInt64(16 * k)
+            continuations |= ByteMask.bits(v & Bytes(repeating: 0xC0) .== Bytes(repeating: 0x80)) << shift
+            leads |= ByteMask.bits(v .>= Bytes(repeating: 0xC0)) << shift
+            long |= ByteMask.bits(v .>= Bytes(repeating: 0xE0)) << shift
+            longest |= ByteMask.bits(v .>= Bytes(repeating: 0xF0)) << shift
+            wrong .|= (v &- Bytes(repeating: 0xC0)) .< Bytes(repeating: 2) .| v .>= Bytes(repeating: 0xF5)
+            wrong .|= v .== Bytes(repeating: 0xE0) .& next .< Bytes(repeating: 0xA0)
+            wrong .|= v .== Bytes(repeating: 0xED) .& next .>= Bytes(repeating: 0xA0)
+            wrong .|= v .== Bytes(repeating: 0xF0) .& next .< Bytes(repeating: 0x90)
+            wrong .|= v .== Bytes(repeating: 0xF4) .& next .>= Bytes(repeating: 0x90)
+        }
+        guard ByteMask.bits(wrong) == 0 else { return 0 }
+        // A character that goes on past the 64 bytes starts at the last lead byte: the block ends before it.
+        var length = 64
+        if (leads >> 63) | (long >> 62) | (longest >> 61) != 0 {
+            length = 63 - leads.leadingZeroBitCount
+        }
+        let covered: UInt64 = length == 64 ? .max : (1 << UInt64(length)) &- 1
+        let expected = (leads & covered) << 1 | (long & covered) << 2 | (longest & covered) << 3
+        // Every character before `length` ends before it, with the continuation bytes its lead calls for.
+        return expected & ~covered == 0 && (continuations ^ expected) & covered == 0 ? length : 0
     }
 
     /// The length of the valid sequence at `p` (before `end`), or 0 if it is not valid: `decodeMultibyte`'s
