@@ -59,6 +59,27 @@ import WinnowCore
         #expect(first.contains("агентство франс пресс со ссылкой"), "link text stays, the tag goes")
     }
 
+    @Test func markupIsFoundWhereverItStartsAndOnlyThere() throws {
+        // The seed's text holds one "&" that starts no reference ("Commonwealth & Development").
+        let text = try fixture("seed.txt")
+        #expect(!text.withUnsafeBytes { HTMLText.containsMarkup($0) })
+        let prose = Array(text.prefix(80))
+        for mark in ["<p>", "</div>", "<!-- note -->", "<B>", "&amp;", "&#8217;", "&nbsp;"] {
+            for offset in 0...prose.count {
+                var bytes = prose
+                bytes.insert(contentsOf: Array(mark.utf8), at: offset)
+                #expect(bytes.withUnsafeBytes { HTMLText.containsMarkup($0) }, "\(mark) at \(offset)")
+            }
+        }
+        for notMarkup in [" a < b ", "AT&T", " & ", " < ", " & so on; ", "&averyverylongname;", "x<3"] {
+            for offset in stride(from: 0, through: prose.count, by: 7) {
+                var bytes = prose
+                bytes.insert(contentsOf: Array(notMarkup.utf8), at: offset)
+                #expect(!bytes.withUnsafeBytes { HTMLText.containsMarkup($0) }, "\(notMarkup) at \(offset)")
+            }
+        }
+    }
+
     @Test func plainTextTitleIsTheFirstLine() throws {
         for name in ["bbc/business-001.txt", "bbc/sport-199.txt", "bbc/tech-001.txt"] {
             let input = try fixture(name)

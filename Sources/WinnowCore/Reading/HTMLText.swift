@@ -4,11 +4,22 @@
 /// and comments disappear with their content; character references are decoded. It is a linear scan
 /// over bytes, not a DOM: malformed markup degrades to text, it never fails.
 public enum HTMLText {
-    /// Whether `bytes` look like they contain markup or character references worth reducing.
+    /// Whether `bytes` look like they contain markup or character references worth reducing. Text without
+    /// `<` or `&` is passed 16 bytes at a time.
     public static func containsMarkup(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         let n = bytes.count
         while i < n {
+            if n - i >= 16, let base = bytes.baseAddress {
+                typealias Bytes = ByteMask.Bytes
+                let v = (base + i).loadUnaligned(as: Bytes.self)
+                let marks = ByteMask.bits(v .== Bytes(repeating: UInt8(ascii: "<")) .| v .== Bytes(repeating: UInt8(ascii: "&")))
+                if marks == 0 {
+                    i += 16
+                    continue
+                }
+                i += marks.trailingZeroBitCount
+            }
             let b = bytes[i]
             if b == UInt8(ascii: "<"), i + 1 < n {
                 let c = bytes[i + 1] | 0x20
