@@ -17,6 +17,7 @@ let targets: [(name: String, run: ([UInt8]) -> Void)] = [
     ("sentences", fuzzSentences),
     ("detect", fuzzDetect),
     ("warc", fuzzWARC),
+    ("utf8", fuzzUTF8),
 ]
 
 let pinnedTarget: Int? = {
@@ -92,10 +93,17 @@ func fuzzJSONLine(_ data: [UInt8]) {
     }
 }
 
-/// The cleaner: removals inside the body, in order, not overlapping; the text valid UTF-8.
+/// The cleaner: removals inside the body, in order, not overlapping; the text valid UTF-8, and the same when
+/// a valid body is copied unchecked.
 func fuzzCleaner(_ data: [UInt8]) {
     let title = Array(data.prefix(40))
     let cleaned = data.withUnsafeBytes { body in title.withUnsafeBytes { Cleaner().clean(body: body, title: $0) } }
+    if data.withUnsafeBytes({ UTF8Bytes.invalidByteCount($0) }) == 0 {
+        let copied = data.withUnsafeBytes { body in
+            title.withUnsafeBytes { Cleaner().clean(body: body, title: $0, bodyIsValidUTF8: true) }
+        }
+        check(copied.text == cleaned.text, "a valid body copied unchecked gives another text")
+    }
     var end = 0
     for removal in cleaned.removed {
         check(removal.bodyOffset >= end && removal.bodyOffset + removal.length <= data.count, "removal out of order or bounds")
@@ -164,6 +172,8 @@ func fuzzDetect(_ data: [UInt8]) {
             let start = article.absoluteOffset ?? article.offset
             check(start >= end && start + article.length <= bytes.count, "article span out of order or bounds")
             check(article.body.count <= limits.maxArticleBytes + 4, "article body past the size limit")
+            let valid = article.body.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) } == 0
+            check(!article.bodyIsValidUTF8 || valid, "body marked valid UTF-8 and is not")
             if let bodyOffset = article.bodyOffset {
                 check(bodyOffset >= 0 && bodyOffset + article.body.count <= bytes.count, "body offset outside the input")
             }
@@ -176,4 +186,15 @@ func fuzzDetect(_ data: [UInt8]) {
 func fuzzWARC(_ data: [UInt8]) {
     let header = Array("WARC/1.0\r\nWARC-Type: conversion\r\nContent-Length: \(min(data.count, 64))\r\n\r\n".utf8)
     fuzzDetect(header + data)
+}
+
+/// The UTF-8 helpers against the standard library's decoding (one U+FFFD per maximal invalid subpart), on any
+/// bytes: the repaired copy, the count of invalid bytes, the count of scalars.
+func fuzzUTF8(_ data: [UInt8]) {
+    let decoded = String(decoding: data, as: UTF8.self)
+    var repaired: [UInt8] = []
+    let replaced = data.withUnsafeBytes { UTF8Bytes.appendRepairing($0, to: &repaired) }
+    check(repaired == Array(decoded.utf8), "repair differs from the standard library's")
+    check(data.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) } == replaced, "invalid count differs from the repair's")
+    check(data.withUnsafeBytes { UTF8Bytes.scalarCount($0) } == decoded.unicodeScalars.count, "scalar count differs")
 }
