@@ -103,6 +103,27 @@ import WinnowCore
             "Je suis là.", "我很好。", "你呢？", "هل أنت بخير؟", "नमस्ते।", "ठीक",
         ])
     }
+
+    @Test func everyAbbreviationJoinsAndOtherWordsEndTheSentence() {
+        let listed = [
+            "Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Mt", "Ft", "Gen", "Gov", "Sen", "Rep", "Rev", "Col",
+            "Lt", "Capt", "Sgt", "Cmdr", "Adm", "Pres", "Supt", "Det", "Insp", "Inc", "Ltd", "Co", "Corp", "Plc",
+            "Bros", "vs", "etc", "approx", "nos", "vol", "fig", "al", "est", "Dept", "Univ", "Assn", "Ave",
+            "Blvd", "Rd", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Mon",
+            "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun", "e.g", "i.e", "U.S", "U.K", "U.N",
+            "a.m", "p.m", "D.C",
+        ]
+        for word in listed {
+            #expect(sentences("They met \(word). Smith there.").count == 1, "\(word)")
+        }
+        // Words that are not listed, some a letter away from one that is.
+        for word in ["cat", "Mx", "Drs", "Janu", "Ab", "Zz", "Sunday", "ltda", "u.s.a", "Smithsonian"] {
+            #expect(sentences("They met \(word). Smith there.").count == 2, "\(word)")
+        }
+        // "No." only before a number.
+        #expect(sentences("It was No. 10 then.").count == 1)
+        #expect(sentences("He said No. Then he left.").count == 2)
+    }
 }
 
 @Suite struct AnalyzerTests {

@@ -58,7 +58,7 @@ public struct SentenceSplitter: Sendable {
 private let numberAbbreviation: UInt64 = UInt64(UInt8(ascii: "n")) << 8 | UInt64(UInt8(ascii: "o"))
 
 /// Abbreviations of English news that take a period without ending a sentence, packed as ASCII in a UInt64.
-private let englishAbbreviations: Set<UInt64> = {
+private let englishAbbreviations: PackedWordSet = {
     let words = [
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen", "rep", "rev", "col",
         "lt", "capt", "sgt", "cmdr", "adm", "pres", "supt", "det", "insp", "inc", "ltd", "co", "corp", "plc",
@@ -67,5 +67,36 @@ private let englishAbbreviations: Set<UInt64> = {
         "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "e.g", "i.e", "u.s", "u.k", "u.n",
         "a.m", "p.m", "d.c", "no",
     ]
-    return Set(words.map { word in word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } })
+    return PackedWordSet(words.map { word in word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } })
 }()
+
+/// A set of nonzero 64-bit keys in a table of 256 slots (open addressing): a multiply and a shift find the
+/// first slot. The lookup runs at every period of a text; a `Set` hashed each key with `Hasher` there.
+private struct PackedWordSet: Sendable {
+    /// Zero: a free slot.
+    private var slots = [UInt64](repeating: 0, count: 256)
+
+    init(_ keys: [UInt64]) {
+        precondition(keys.count <= 128 && !keys.contains(0), "PackedWordSet holds at most 128 nonzero keys")
+        for key in keys {
+            var slot = Self.slot(key)
+            while slots[slot] != 0 && slots[slot] != key { slot = (slot + 1) & 255 }
+            slots[slot] = key
+        }
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 56)
+    }
+
+    func contains(_ key: UInt64) -> Bool {
+        var slot = Self.slot(key)
+        while true {
+            let found = slots[slot]
+            if found == 0 { return false }
+            if found == key { return true }
+            slot = (slot + 1) & 255
+        }
+    }
+}
