@@ -101,10 +101,19 @@ public struct SentenceSegmenter: Sendable {
                 }
                 if outsideTerminatedRun && usesFastPaths {
                     // Outside a terminated run every character joins (SB998), whatever it is: only the state
-                    // moves, up to a terminator or a paragraph separator (the rules take those), or to ASCII
-                    // fillers (the path above takes those 16 at a time).
+                    // moves, up to a terminator or a paragraph separator (the rules take those), or to a run of
+                    // ASCII fillers (the path above takes those 16 at a time). A lone filler, such as the space
+                    // between two words of another script, is taken here, without leaving the scan.
                     var q = p
-                    scan: while q < end && !isSentenceFiller(q[0]) {
+                    scan: while q < end {
+                        if isSentenceFiller(q[0]) {
+                            if q == p || (end - q >= 2 && isSentenceFiller(q[1])) { break scan }
+                            beforePrevious = previous
+                            previous = UnicodeProperties.sentenceBreak(table[Int(q[0])])
+                            rawPrevious = previous
+                            q += 1
+                            continue
+                        }
                         let (current, length) = sentenceProperty(at: q)
                         switch current {
                         case .aTerm, .sTerm, .sep, .cr, .lf:
