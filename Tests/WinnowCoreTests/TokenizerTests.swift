@@ -174,6 +174,11 @@ import WinnowCore
         for i in 0..<6000 { text += " term\(i)x" }
         text += " Internationalisation internationalisation INTERNATIONALISATION counter-revolutionaries"
         text += " Москва москва МОСКВА Straße STRASSE Ærø ærø don’t Don't"
+        // Words of scripts without case longer than 16 bytes (stored as they are), and a cased one (folded);
+        // with a curly apostrophe a word is folded, and must meet its form with a straight one.
+        text += " अन्तर्राष्ट्रिय अन्तर्राष्ट्रिय والاستثمارات والاستثمارات अन्तर्राष्ट्रिय"
+        text += " अन्तर्राष्ट्रिय’s अन्तर्राष्ट्रिय's"
+        text += " МЕЖДУНАРОДНОГО международного"
         let expected = naiveCounts(text)
         var analyzer = Analyzer(topTermCount: 5)
         let bytes = Array(text.utf8)
@@ -181,6 +186,14 @@ import WinnowCore
         #expect(stats.uniqueWords == expected.count)
         #expect(stats.words == expected.values.reduce(0, +))
         #expect(expected["internationalisation"] == 3 && expected["москва"] == 3)
+        #expect(expected["अन्तर्राष्ट्रिय"] == 3 && expected["अन्तर्राष्ट्रिय's"] == 2)
+        #expect(expected["والاستثمارات"] == 2 && expected["международного"] == 2)
+        // The mean word length, in the words' own characters.
+        var tokens: [Token] = []
+        bytes.withUnsafeBytes { Tokenizer().tokenize($0, into: &tokens) }
+        let words = tokens.filter(\.kind.isWordLike)
+        let characters = words.reduce(0) { $0 + String(decoding: bytes[$1.range], as: UTF8.self).unicodeScalars.count }
+        #expect(stats.meanWordLength == Double(characters) / Double(words.count))
         // The top terms: most frequent first, ties in byte order, stopwords left out.
         let ranked = expected.filter { !["the", "a", "to", "of", "and", "in", "for", "s", "it", "its", "on", "that", "is", "was", "by", "at"].contains($0.key) }
         #expect(top.first?.count == ranked.values.max())

@@ -146,18 +146,25 @@ struct TermCounter {
             }
         } else {
             var ascii = true
-            var hash: UInt32 = 2_166_136_261
+            var hash = Self.hashStart
             for k in 0..<n {
                 let b = base[k]
                 if b >= 0x80 {
                     ascii = false
                     break
                 }
-                hash = (hash ^ UInt32(asciiLower(b))) &* 16_777_619
+                hash = Self.hash(hash, asciiLower(b))
             }
             if ascii {
                 insert(UnsafeBufferPointer(start: base, count: n), hash: hash, lowering: true)
                 return n
+            }
+            // A script without case (Devanagari words are mostly longer than 16 bytes): the bytes are their
+            // folded form, hashed and stored as they are, with no folding into the scratch buffer.
+            if let characters = CaseFolding.uncasedCharacters(base, count: n) {
+                let bytes = UnsafeBufferPointer(start: base, count: n)
+                insert(bytes, hash: bytes.reduce(Self.hashStart, Self.hash), lowering: false)
+                return characters
             }
         }
         scratch.removeAll(keepingCapacity: true)
@@ -167,12 +174,19 @@ struct TermCounter {
                 let (low, high) = PackedStopwords.pack(folded.baseAddress!, count: folded.count, readable: folded.count)
                 withTables { $0.count(low, high, length: folded.count) }
             } else {
-                var hash: UInt32 = 2_166_136_261
-                for b in folded { hash = (hash ^ UInt32(b)) &* 16_777_619 }
-                insert(folded, hash: hash, lowering: false)
+                insert(folded, hash: folded.reduce(Self.hashStart, Self.hash), lowering: false)
             }
         }
         return UTF8Bytes.scalarCount(word)
+    }
+
+    /// A term longer than 16 bytes is keyed by the FNV-1a hash of its folded bytes: this is the hash before
+    /// any byte, and `hash(_:_:)` takes in one more.
+    private static let hashStart: UInt32 = 2_166_136_261
+
+    @inline(__always)
+    private static func hash(_ hash: UInt32, _ byte: UInt8) -> UInt32 {
+        (hash ^ UInt32(byte)) &* 16_777_619
     }
 
     /// The key of a term of at most 16 bytes at `p`: its folded bytes packed (ASCII folded in the register,
