@@ -51,15 +51,15 @@ public struct SentenceSplitter: Sendable {
         if key == numberAbbreviation {
             return next < text.count && text[next] >= 0x30 && text[next] <= 0x39  // "No. 5"
         }
-        return englishAbbreviations.contains(key)
+        return packedAbbreviations.contains(key)
     }
 }
 
 private let numberAbbreviation: UInt64 = UInt64(UInt8(ascii: "n")) << 8 | UInt64(UInt8(ascii: "o"))
 
-/// Abbreviations of English news that take a period without ending a sentence, packed as ASCII in a UInt64.
-private let englishAbbreviations: PackedWordSet = {
-    let words = [
+extension SentenceSplitter {
+    /// Abbreviations of English news that take a period without ending a sentence ("no" only before a number).
+    @_spi(Testing) public static let englishAbbreviations = [
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen", "rep", "rev", "col",
         "lt", "capt", "sgt", "cmdr", "adm", "pres", "supt", "det", "insp", "inc", "ltd", "co", "corp", "plc",
         "bros", "vs", "etc", "approx", "nos", "vol", "fig", "al", "est", "dept", "univ", "assn", "ave",
@@ -67,8 +67,12 @@ private let englishAbbreviations: PackedWordSet = {
         "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "e.g", "i.e", "u.s", "u.k", "u.n",
         "a.m", "p.m", "d.c", "no",
     ]
-    return PackedWordSet(words.map { word in word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } })
-}()
+}
+
+/// `SentenceSplitter.englishAbbreviations`, each packed as ASCII in a UInt64.
+private let packedAbbreviations = PackedWordSet(
+    SentenceSplitter.englishAbbreviations.map { word in word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+)
 
 /// A set of nonzero 64-bit keys in a table of 256 slots (open addressing): a multiply and a shift find the
 /// first slot. The lookup runs at every period of a text; a `Set` hashed each key with `Hasher` there.
