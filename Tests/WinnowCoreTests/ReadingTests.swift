@@ -80,6 +80,50 @@ import WinnowCore
         }
     }
 
+    /// The reader's strings decode as Foundation's do, with every kind of escape, and bytes outside ASCII, at every
+    /// offset around its 16-byte steps; an unescaped control character is refused where it stands.
+    @Test func jsonStringsDecodeAsFoundationDecodesThem() throws {
+        let arabic = String(decoding: try fixture("arabic-8.jsonl"), as: UTF8.self)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(arabic.split(separator: "\n")[0].utf8)) as? [String: Any])
+        let text = Array(((object["content"] as? String ?? "").prefix(12) + " and some news text").utf8)
+        let pieces = [#"\""#, #"\\"#, #"\n"#, #"\t"#, #"\/"#, #"\u00e9"#, #"\ud83d\ude00"#, #"\ud800x"#, "é", "’"]
+        let parser = JSONLineParser()
+        // Every character boundary of the text (a cut inside a character would not be UTF-8 for Foundation).
+        let boundaries = (0...text.count).filter { $0 == text.count || text[$0] & 0xC0 != 0x80 }
+        for piece in pieces {
+            for offset in boundaries {
+                let literal = Array(text[..<offset]) + Array(piece.utf8) + Array(text[offset...])
+                let line = Array(#"{"t": ""#.utf8) + literal + Array(#""}"#.utf8)
+                let fields = try line.withUnsafeBytes { buffer in
+                    try Result { () throws(JSONSyntaxError) in try parser.parseObject(buffer) }.get()
+                }
+                guard case .string(let bytes) = fields.first?.value else {
+                    Issue.record("\(piece) at \(offset): not a string")
+                    continue
+                }
+                if piece == #"\ud800x"# {
+                    // A lone surrogate: U+FFFD here (Foundation refuses the line).
+                    let expected = String(decoding: text[..<offset], as: UTF8.self) + "\u{FFFD}x" + String(decoding: text[offset...], as: UTF8.self)
+                    #expect(String(decoding: bytes, as: UTF8.self) == expected, "at \(offset)")
+                } else {
+                    let expected = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: String])["t"]
+                    #expect(String(decoding: bytes, as: UTF8.self) == expected, "\(piece) at \(offset)")
+                }
+            }
+        }
+        for offset in boundaries {
+            let line = Array(#"{"t": ""#.utf8) + Array(text[..<offset]) + [0x01] + Array(text[offset...]) + Array(#""}"#.utf8)
+            let error = line.withUnsafeBytes { buffer in
+                Result { () throws(JSONSyntaxError) in try parser.parseObject(buffer) }
+            }
+            guard case .failure(let failure) = error else {
+                Issue.record("a control character at \(offset) was accepted")
+                continue
+            }
+            #expect(failure.reason == "unescaped control character in a string" && failure.offset == 7 + offset)
+        }
+    }
+
     @Test func plainTextTitleIsTheFirstLine() throws {
         for name in ["bbc/business-001.txt", "bbc/sport-199.txt", "bbc/tech-001.txt"] {
             let input = try fixture(name)

@@ -131,6 +131,22 @@ private struct Cursor {
         index += 1
         var run = index
         while index < bytes.count {
+            // Sixteen bytes at a time past those that need no look: not a quote, a backslash or a control
+            // character (as signed bytes, controls are 0 to 31 and bytes outside ASCII negative).
+            if bytes.count - index >= 16, let base = bytes.baseAddress {
+                typealias Bytes = ByteMask.Bytes
+                let v = (base + index).loadUnaligned(as: Bytes.self)
+                let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
+                let control = signed .>= SIMD16<Int8>(repeating: 0) .& signed .< SIMD16<Int8>(repeating: 0x20)
+                let stops = ByteMask.bits(
+                    control .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
+                )
+                if stops == 0 {
+                    index += 16
+                    continue
+                }
+                index += stops.trailingZeroBitCount
+            }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 out.append(contentsOf: bytes[run..<index])
