@@ -23,4 +23,22 @@ enum ByteMask {
         return low | high << 8
         #endif
     }
+
+    /// The first byte from `p` that `flagged` marks, looked for 16 bytes at a time; where fewer than 16 bytes are
+    /// left before `end` and none was marked, the first of those (the caller looks at them itself). The searches
+    /// past plain bytes (JSON strings read and written, markup, stretches of other scripts) share it.
+    @inline(__always)
+    static func firstFlagged(
+        from p: UnsafePointer<UInt8>,
+        to end: UnsafePointer<UInt8>,
+        _ flagged: (Bytes) -> Lanes
+    ) -> UnsafePointer<UInt8> {
+        var p = p
+        while end - p >= 16 {
+            let marked = bits(flagged(UnsafeRawPointer(p).loadUnaligned(as: Bytes.self)))
+            if marked != 0 { return p + marked.trailingZeroBitCount }
+            p += 16
+        }
+        return p
+    }
 }

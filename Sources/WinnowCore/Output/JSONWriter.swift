@@ -176,12 +176,8 @@ public struct JSONWriter: Sendable {
         _ special: (Bytes) -> ByteMask.Lanes,
         _ specialByte: (UInt8) -> Bool
     ) -> UnsafePointer<UInt8> {
-        var p = p
-        while end - p >= 16 {
-            let bits = ByteMask.bits(special(UnsafeRawPointer(p).loadUnaligned(as: Bytes.self)))
-            if bits != 0 { return p + bits.trailingZeroBitCount }
-            p += 16
-        }
+        var p = ByteMask.firstFlagged(from: p, to: end, special)
+        if end - p >= 16 { return p }
         guard p < end else { return end }
         if end - start >= 16 {
             let last = end - 16

@@ -10,15 +10,12 @@ public enum HTMLText {
         var i = 0
         let n = bytes.count
         while i < n {
-            if n - i >= 16, let base = bytes.baseAddress {
+            if let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) {
                 typealias Bytes = ByteMask.Bytes
-                let v = (base + i).loadUnaligned(as: Bytes.self)
-                let marks = ByteMask.bits(v .== Bytes(repeating: UInt8(ascii: "<")) .| v .== Bytes(repeating: UInt8(ascii: "&")))
-                if marks == 0 {
-                    i += 16
-                    continue
-                }
-                i += marks.trailingZeroBitCount
+                i = ByteMask.firstFlagged(from: base + i, to: base + n) { v in
+                    v .== Bytes(repeating: UInt8(ascii: "<")) .| v .== Bytes(repeating: UInt8(ascii: "&"))
+                } - base
+                guard i < n else { break }
             }
             let b = bytes[i]
             if b == UInt8(ascii: "<"), i + 1 < n {

@@ -133,19 +133,14 @@ private struct Cursor {
         while index < bytes.count {
             // Sixteen bytes at a time past those that need no look: not a quote, a backslash or a control
             // character (as signed bytes, controls are 0 to 31 and bytes outside ASCII negative).
-            if bytes.count - index >= 16, let base = bytes.baseAddress {
+            if let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) {
                 typealias Bytes = ByteMask.Bytes
-                let v = (base + index).loadUnaligned(as: Bytes.self)
-                let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
-                let control = signed .>= SIMD16<Int8>(repeating: 0) .& signed .< SIMD16<Int8>(repeating: 0x20)
-                let stops = ByteMask.bits(
-                    control .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
-                )
-                if stops == 0 {
-                    index += 16
-                    continue
-                }
-                index += stops.trailingZeroBitCount
+                index = ByteMask.firstFlagged(from: base + index, to: base + bytes.count) { v in
+                    let signed = unsafeBitCast(v, to: SIMD16<Int8>.self)
+                    let control = signed .>= SIMD16<Int8>(repeating: 0) .& signed .< SIMD16<Int8>(repeating: 0x20)
+                    return control .| v .== Bytes(repeating: UInt8(ascii: "\"")) .| v .== Bytes(repeating: UInt8(ascii: "\\"))
+                } - base
+                guard index < bytes.count else { break }
             }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {

@@ -243,16 +243,9 @@ struct ASCIITokenScanner {
         while u < end {
             // Sixteen bytes at a time past bytes outside ASCII and spaces, which never end the stretch: text in
             // other scripts is mostly those.
-            if end - u >= 16 {
-                typealias Bytes = ByteMask.Bytes
-                let v = UnsafeRawPointer(u).loadUnaligned(as: Bytes.self)
-                let passed = ByteMask.bits(v .>= Bytes(repeating: 0x80) .| v .== Bytes(repeating: 0x20))
-                if passed == 0xFFFF {
-                    u += 16
-                    continue
-                }
-                u += (~passed).trailingZeroBitCount
-            }
+            typealias Bytes = ByteMask.Bytes
+            u = ByteMask.firstFlagged(from: u, to: end) { v in v .< Bytes(repeating: 0x80) .& v .!= Bytes(repeating: 0x20) }
+            guard u < end else { break }
             let b = u[0]
             if b < 0x80 && classes[Int(b)] & ASCIIClass.space == 0 {
                 let before = u[-1]
