@@ -78,18 +78,12 @@ public struct JSONWriter: Sendable {
             },
             { b in b < 0x20 || b >= 0x80 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") }
         ) { writer, p, end, run in
-            let b = p[0]
-            if b < 0x80 {
-                writer.flush(run, p)
-                writer.escape(b)
-                run = p + 1
-                return run
-            }
+            if p[0] < 0x80 { return writer.escapeByte(at: p, run: &run) }
             let d = UTF8Bytes.decodeMultibyte(p, end)
             if d.valid && d.scalar != 0x2028 && d.scalar != 0x2029 { return p + d.length }
             writer.flush(run, p)
             if d.valid {
-                writer.bytes.append(contentsOf: d.scalar == 0x2028 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
+                writer.escapeSeparator(paragraph: d.scalar == 0x2029)
             } else {
                 writer.bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
                 repaired += d.length
@@ -118,16 +112,10 @@ public struct JSONWriter: Sendable {
             },
             { b in b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == 0xE2 }
         ) { writer, p, end, run in
-            let b = p[0]
-            if b != 0xE2 {
-                writer.flush(run, p)
-                writer.escape(b)
-                run = p + 1
-                return run
-            }
+            if p[0] != 0xE2 { return writer.escapeByte(at: p, run: &run) }
             guard end - p >= 3 && p[1] == 0x80 && p[2] | 1 == 0xA9 else { return p + 1 }
             writer.flush(run, p)
-            writer.bytes.append(contentsOf: p[2] == 0xA8 ? Array("\\u2028".utf8) : Array("\\u2029".utf8))
+            writer.escapeSeparator(paragraph: p[2] == 0xA9)
             run = p + 3
             return run
         }
@@ -186,6 +174,22 @@ public struct JSONWriter: Sendable {
         }
         while p < end && !specialByte(p[0]) { p += 1 }
         return p
+    }
+
+    /// Writes the escape of the ASCII byte at `p` in its place, after the run before it; returns where the
+    /// search goes on.
+    @inline(__always)
+    private mutating func escapeByte(at p: UnsafePointer<UInt8>, run: inout UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        flush(run, p)
+        escape(p[0])
+        run = p + 1
+        return run
+    }
+
+    /// Writes the escape of U+2028 (line separator) or U+2029 (paragraph separator), which JavaScript strings
+    /// cannot hold raw.
+    private mutating func escapeSeparator(paragraph: Bool) {
+        bytes.append(contentsOf: paragraph ? Array("\\u2029".utf8) : Array("\\u2028".utf8))
     }
 
     @inline(__always)
