@@ -83,9 +83,7 @@ import WinnowCore
     /// The reader's strings decode as Foundation's do, with every kind of escape, and bytes outside ASCII, at every
     /// offset around its 16-byte steps; an unescaped control character is refused where it stands.
     @Test func jsonStringsDecodeAsFoundationDecodesThem() throws {
-        let arabic = String(decoding: try fixture("arabic-8.jsonl"), as: UTF8.self)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(arabic.split(separator: "\n")[0].utf8)) as? [String: Any])
-        let text = Array(((object["content"] as? String ?? "").prefix(12) + " and some news text").utf8)
+        let text = Array((try arabicParagraph().prefix(12) + " and some news text").utf8)
         let pieces = [#"\""#, #"\\"#, #"\n"#, #"\t"#, #"\/"#, #"\u00e9"#, #"\ud83d\ude00"#, #"\ud800x"#, "é", "’"]
         let parser = JSONLineParser()
         // Every character boundary of the text (a cut inside a character would not be UTF-8 for Foundation).
@@ -158,10 +156,7 @@ import WinnowCore
         limits.maxArticleBytes = 301  // cuts the longer bodies below, the Arabic ones inside a character or at a line end
         let reader = DumpReader(limits: limits)
         let arabic = try fixture("arabic-8.jsonl")
-        let firstLine = Array(arabic.prefix { $0 != 0x0A })
-        let oneArabicParagraph = try #require(
-            (try JSONSerialization.jsonObject(with: Data(firstLine)) as? [String: Any])?["content"] as? String
-        )
+        let oneArabicParagraph = try arabicParagraph()
         let inputs: [(name: String, bytes: [UInt8], valid: Bool)] = [
             ("seed", try fixture("seed.txt"), true),
             ("BBC with a Latin-1 byte", try fixture("bbc/sport-199.txt"), false),

@@ -8,6 +8,13 @@ func fixture(_ name: String) throws -> [UInt8] {
     return Array(try Data(contentsOf: url))
 }
 
+/// The body ("content") of the first article of the Arabic JSON Lines fixture: real text outside ASCII.
+func arabicParagraph() throws -> String {
+    let firstLine = Array(try fixture("arabic-8.jsonl").prefix { $0 != 0x0A })
+    let object = try JSONSerialization.jsonObject(with: Data(firstLine)) as? [String: Any]
+    return try #require(object?["content"] as? String)
+}
+
 /// Parses JSON Lines output into dictionaries.
 func records(_ jsonl: [UInt8]) throws -> [[String: Any]] {
     try jsonl.split(separator: 0x0A).map { line in
