@@ -149,6 +149,22 @@ import WinnowCore
         #expect((title + text).contains("\u{FFFD}"))
     }
 
+    /// A small file's invalid bytes are counted once, by the binary check, and reused; a larger file's are
+    /// counted by the reader. Either way the count is every invalid byte after the title line's start.
+    @Test func invalidBytesAreCountedTheSameInsideAndBeyondTheSample() throws {
+        let nepali = try fixture("nepali-invalid-utf8.txt")
+        let once = try #require(try process(nepali).1.first?[path: "stats", "repaired_bytes"] as? Int)
+        #expect(once > 0 && once == nepali.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) })
+        // With a byte-order mark; and repeated past the 64 KiB the binary check reads (its body lines repeated).
+        let withMark = [0xEF, 0xBB, 0xBF] + nepali
+        #expect(try process(withMark).1.first?[path: "stats", "repaired_bytes"] as? Int == once)
+        let copies = 65_536 / nepali.count + 2
+        let large = Array([[UInt8]](repeating: nepali + [0x0A], count: copies).joined())
+        #expect(large.count > 65_536)
+        let expected = large.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) }
+        #expect(try process(large).1.first?[path: "stats", "repaired_bytes"] as? Int == expected)
+    }
+
     /// A reader says a body is valid UTF-8 only when it is (the cleaner then copies its lines unchecked), and
     /// says so of the valid ones; cleaning either way gives the same text.
     @Test func readersMarkABodyValidOnlyWhenItIs() throws {

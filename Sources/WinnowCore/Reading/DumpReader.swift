@@ -70,11 +70,13 @@ public struct DumpReader: Sendable {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         let firstText = firstNonWhitespace(bytes, from: start)
         guard firstText < bytes.count else { throw .empty }
-        try checkText(bytes)
+        let sampleInvalid = try checkText(bytes)
         let format = detectFormat(bytes, firstText: firstText)
         switch format {
         case .text:
-            let article = readPlainText(bytes, from: start)
+            // A file within the sample was counted whole (a byte-order mark is a valid character).
+            let known = bytes.count <= Self.textSampleSize ? sampleInvalid : nil
+            let article = readPlainText(bytes, from: start, invalidBytes: known)
             return DumpContents(format: .text, gzip: false, decompressedBytes: bytes.count, articles: [article], issues: [])
         case .jsonl:
             return try readJSONLines(bytes, from: start)
@@ -97,9 +99,15 @@ public struct DumpReader: Sendable {
         return next < bytes.count && bytes[next] == UInt8(ascii: "{") ? .jsonl : .text
     }
 
+    /// How many bytes from the start `checkText` looks at.
+    static let textSampleSize = 64 * 1024
+
     /// Refuses binary data: NUL bytes or control characters or invalid UTF-8 beyond a small share of a sample.
-    public func checkText(_ bytes: UnsafeRawBufferPointer) throws(InputError) {
-        let sampleSize = min(bytes.count, 64 * 1024)
+    ///
+    /// - Returns: the invalid UTF-8 bytes in the sample (the first `textSampleSize` bytes).
+    @discardableResult
+    public func checkText(_ bytes: UnsafeRawBufferPointer) throws(InputError) -> Int {
+        let sampleSize = min(bytes.count, Self.textSampleSize)
         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<sampleSize])
         var nul = 0
         var control = 0
@@ -131,6 +139,7 @@ public struct DumpReader: Sendable {
             if invalid > 0 { parts.append("\(invalid) invalid UTF-8 bytes") }
             throw .binary(reason: "\(parts.joined(separator: ", ")) in the first \(sampleSize) bytes")
         }
+        return invalid
     }
 
     public func firstNonWhitespace(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
@@ -146,8 +155,11 @@ public struct DumpReader: Sendable {
 
     // MARK: Plain text
 
-    public func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int) -> RawArticle {
-        // The title is the first line with text; the body is everything after it.
+    /// Reads one plain-text article: the title is the first line with text, the body the rest.
+    ///
+    /// - Parameter invalidBytes: the invalid UTF-8 bytes of `bytes[start...]` when the caller has counted
+    ///   them already (`checkText` on a small file); counted here otherwise.
+    public func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int, invalidBytes: Int? = nil) -> RawArticle {
         var lineStart = start
         var title: Range<Int> = start..<start
         var bodyStart = bytes.count
@@ -173,7 +185,12 @@ public struct DumpReader: Sendable {
             bodyEnd = cutPoint(bytes, from: bodyStart, limit: limits.maxArticleBytes)
             truncated = true
         }
-        let repaired = UTF8Bytes.invalidByteCount(UnsafeRawBufferPointer(rebasing: bytes[start..<bodyEnd]))
+        let repaired: Int
+        if let invalidBytes, !truncated {
+            repaired = invalidBytes
+        } else {
+            repaired = UTF8Bytes.invalidByteCount(UnsafeRawBufferPointer(rebasing: bytes[start..<bodyEnd]))
+        }
         var article = RawArticle(
             index: 0,
             offset: start,

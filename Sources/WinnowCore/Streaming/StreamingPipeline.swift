@@ -128,7 +128,7 @@ public struct StreamingPipeline: Sendable {
             firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
         }
         guard firstText < reader.pending.count else { throw InputError.empty }
-        try reader.pending.withUnsafeBytes { buffer in
+        _ = try reader.pending.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in try dump.checkText(buffer) }.get()
         }
         // The first line decides the format.
