@@ -40,18 +40,14 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an object key; the next value written belongs to it.
+    ///
+    /// Keys are static, written as they are: with an overload for `String`, a literal key would resolve to it
+    /// (the default literal type) and be escaped at run time, 3 % of the pipeline.
     public mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
-        valueFollows()
-    }
-
-    /// Writes an object key from a runtime string (escaped).
-    public mutating func key(_ name: String) {
-        string(name)
         bytes.append(UInt8(ascii: ":"))
         valueFollows()
     }
