@@ -168,7 +168,7 @@ public struct Pipeline: Sendable {
 
         out.beginObject()
         out.key("id")
-        out.string(Self.recordID(article: article, source: source))
+        Self.writeRecordID(article: article, source: source, into: &out)
         out.key("source")
         out.beginObject()
         out.key("file")
@@ -244,18 +244,28 @@ public struct Pipeline: Sendable {
         out.endObject()
     }
 
-    /// A content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input.
-    static func recordID(article: RawArticle, source: SourceInfo) -> String {
+    /// Writes a content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input, in
+    /// hexadecimal (written from the bytes: no string is made per record).
+    static func writeRecordID(article: RawArticle, source: SourceInfo, into out: inout JSONWriter) {
         // A plain-text article longer than the size limit is hashed over the part that was kept.
         let end = min(article.offset + article.length, source.input.count)
         // One article per file (plain text) that is the file's bytes as stored: its hash is the file's.
         if source.inputIsFile && article.offset == 0 && end == source.input.count && source.sha256.utf8.count == 64 {
-            return String(source.sha256.prefix(32))
+            var fileHash = source.sha256
+            fileHash.withUTF8 { _ = out.string(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0.prefix(32)))) }
+            return
         }
         let span = UnsafeRawBufferPointer(rebasing: source.input[article.offset..<end])
         var hasher = SHA256()
         hasher.update(span)
-        return hexString(hasher.finalize().prefix(16))
+        let digest = hasher.finalize()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { hex in
+            for k in 0..<16 {
+                hex[2 * k] = hexDigit(digest[k] >> 4)
+                hex[2 * k + 1] = hexDigit(digest[k] & 0xF)
+            }
+            _ = out.string(UnsafeRawBufferPointer(hex))
+        }
     }
 
     /// Writes the title with runs of whitespace (including line breaks) collapsed to one space.
