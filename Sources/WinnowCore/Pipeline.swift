@@ -58,7 +58,8 @@ public struct Pipeline: Sendable {
     ///   - bytes: the file's bytes as stored (gzip or not).
     ///   - sourceName: the name written to `source.file`.
     /// - Returns: the records as JSON Lines (not compressed).
-    /// - Throws: `InputError` if nothing in the file can be used.
+    /// - Throws: `InputError` if nothing in the file can be used, or if its gzip stream is broken in any way
+    ///   (`StreamingPipeline`, which the daemon and `winnow process` use, reads a stream cut short up to the cut).
     public mutating func process(_ bytes: UnsafeRawBufferPointer, sourceName: String) throws(InputError) -> ProcessedInput {
         let decoded = try DecodedInput.decode(bytes, limits: configuration.limits.inflate)
         var source = SourceInfo(file: sourceName, sha256: SHA256.hex(bytes))

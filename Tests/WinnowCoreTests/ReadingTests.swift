@@ -300,4 +300,25 @@ import WinnowCore
             #expect(bytes.withUnsafeBytes { UTF8Bytes.scalarCount($0) } == decoded.unicodeScalars.count)
         }
     }
+
+    /// At every cut of text in four scripts, the unfinished tail is the part of the character the cut split, and
+    /// nothing at a character boundary; bytes that start no valid sequence are no unfinished character.
+    @Test func theCharacterACutSplitIsFound() {
+        let text = "Café عربي 中文 😀 ok"
+        var starts: [Int] = []
+        var offset = 0
+        for scalar in text.unicodeScalars {
+            starts.append(offset)
+            offset += String(scalar).utf8.count
+        }
+        let bytes = Array(text.utf8)
+        for cut in 0...bytes.count {
+            let start = starts.last { $0 <= cut } ?? 0
+            let expected = cut == bytes.count || starts.contains(cut) ? 0 : cut - start
+            #expect(bytes.prefix(cut).withUnsafeBytes { UTF8Bytes.unfinishedSuffixLength($0) } == expected, "cut at \(cut)")
+        }
+        for invalid: [UInt8] in [[0x80], [0x80, 0x80, 0x80], [0xC0], [0xC1], [0xF5], [0x61, 0xFF]] {
+            #expect(invalid.withUnsafeBytes { UTF8Bytes.unfinishedSuffixLength($0) } == 0, "\(invalid)")
+        }
+    }
 }

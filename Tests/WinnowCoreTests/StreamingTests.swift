@@ -73,15 +73,73 @@ import WinnowCore
         #expect(((record?["text"] as? String)?.utf8.count ?? .max) <= 256 * 1024)
     }
 
-    @Test func gzipInputStreamsAndATruncatedOneFails() throws {
+    @Test func gzipInputStreams() throws {
         let dump = try largeDump()
         let compressed = try GzipEncoder.compress(dump)
         let (outcome, _) = try stream(compressed, pipeline: StreamingPipeline(chunkBytes: 64 * 1024))
         #expect(outcome.gzip)
         #expect(outcome.articles == 72)
         #expect(outcome.decompressedBytes == dump.count)
-        let cut = Array(compressed.prefix(compressed.count - 100))
-        #expect(throws: InputError.self) { try stream(cut, pipeline: StreamingPipeline(chunkBytes: 64 * 1024)) }
+        #expect(outcome.issues.isEmpty)
+    }
+
+    /// The ids and texts of the records, in order.
+    func recordTexts(_ gzip: [UInt8]) throws -> [[String]] {
+        try records(try gzip.withUnsafeBytes { try GzipDecoder.decompress($0) }).map { record in
+            [try #require(record["id"] as? String), try #require(record["text"] as? String)]
+        }
+    }
+
+    /// A gzip stream cut short is read up to the cut: every line inflated whole before it gives its record, as
+    /// it would from the whole file, and the cut is reported where the readable input ends. Bytes after the
+    /// last member are reported, its records all written. A corrupt stream, or one with nothing readable, is
+    /// refused for what it is.
+    @Test func aGzipStreamCutShortIsReadUpToTheCut() throws {
+        let dump = try largeDump()
+        let compressed = try GzipEncoder.compress(dump)
+        let pipeline = StreamingPipeline(chunkBytes: 64 * 1024, parallelism: 2)
+        let whole = try recordTexts(try stream(compressed, pipeline: pipeline).1)
+        for (broken, what) in [(Array(compressed.prefix(compressed.count * 3 / 4)), "truncated"), (compressed + Array("trailer\n".utf8), "non-gzip bytes")] {
+            let (outcome, gzip) = try stream(broken, pipeline: pipeline)
+            let readable = try #require(outcome.issues.last)
+            #expect(readable.reason.contains(what), "\(readable)")
+            #expect(readable.offset == outcome.decompressedBytes)
+            // Every line inflated whole before the break, and only those.
+            let wholeLines = dump.prefix(outcome.decompressedBytes).split(separator: 0x0A, omittingEmptySubsequences: false).count - 1
+            #expect(outcome.articles == wholeLines)
+            #expect(what == "truncated" ? wholeLines > 20 && wholeLines < 72 : wholeLines == 72)
+            #expect(try recordTexts(gzip) == Array(whole.prefix(wholeLines)))
+        }
+        var corrupt = compressed
+        corrupt[corrupt.count / 2] ^= 0xFF
+        #expect(throws: InputError.self) { try stream(corrupt, pipeline: pipeline) }
+        #expect(throws: InputError.gzip(.truncated(offset: 10))) { try stream(Array(compressed.prefix(10)), pipeline: pipeline) }
+    }
+
+    /// A plain-text article whose gzip stream is cut is the part inflated, flagged as cut, without the character
+    /// the break may have split.
+    @Test func aPlainTextArticleCutByItsGzipStreamIsFlagged() throws {
+        let arabic = Array(try arabicParagraph().utf8)
+        let article = Array("عنوان\n".utf8) + arabic
+        let compressed = try GzipEncoder.compress(article)
+        var splitCharacters = 0
+        for cut in stride(from: compressed.count / 3, to: compressed.count - 8, by: 7) {
+            let broken = Array(compressed.prefix(cut))
+            // What the stream gives up to the cut, and whether it ends inside a character.
+            var inflated: [UInt8] = []
+            try broken.withUnsafeBytes { try GzipInflater().inflate($0) { inflated += $0 } }
+            splitCharacters += inflated.withUnsafeBytes { UTF8Bytes.unfinishedSuffixLength($0) } > 0 ? 1 : 0
+            let (outcome, gzip) = try stream(broken, pipeline: StreamingPipeline())
+            #expect(outcome.articles == 1)
+            #expect(outcome.issues.last?.reason.contains("truncated") == true)
+            let record = try #require(try records(try gzip.withUnsafeBytes { try GzipDecoder.decompress($0) }).first)
+            #expect((record["meta"] as? [String: Any])?["truncated"] as? Bool == true)
+            #expect((record["stats"] as? [String: Any])?["repaired_bytes"] as? Int == 0)
+            let text = try #require(record["text"] as? String)
+            #expect(!text.contains("\u{FFFD}"))
+            #expect(arabic.starts(with: Array(text.utf8)))
+        }
+        #expect(splitCharacters > 0)
     }
 }
 

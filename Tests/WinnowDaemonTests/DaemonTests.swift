@@ -88,7 +88,9 @@ import WinnowCore
         try drop("empty.txt", Data())
         try drop("binary.bin", Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1] + [UInt8](repeating: 0, count: 8000)))
         let gzipped = try GzipEncoder.compress(Array(seed))
-        try drop("truncated.txt.gz", Data(gzipped.prefix(gzipped.count / 2)))
+        // A stream cut short is read up to the cut; one with nothing readable is refused.
+        try drop("cut.txt.gz", Data(gzipped.prefix(gzipped.count / 2)))
+        try drop("truncated.txt.gz", Data(gzipped.prefix(10)))
         try drop("invalid-utf8.txt", Data((0..<6000).map { UInt8(0x80 + $0 % 64) }))
         try drop("garbage.jsonl", Data("{not json\n{\"a\": \n{{{{\n".utf8))
         try FileManager.default.createSymbolicLink(atPath: inbox.appendingPathComponent("passwd").path, withDestinationPath: "/etc/passwd")
@@ -115,6 +117,7 @@ import WinnowCore
         let rootCanRead = geteuid() == 0
         var expectedDone = Set(good.map(\.name))
         expectedDone.insert("one-line.txt")
+        expectedDone.insert("cut.txt.gz")
         if rootCanRead { expectedDone.insert("unreadable.txt") }
         func settled() -> Bool {
             expectedDone.isSubset(of: daemon.names(in: "done"))
@@ -137,6 +140,12 @@ import WinnowCore
         // FIFOs and folders are left alone, without blocking anything.
         #expect(daemon.names(in: "inbox").sorted() == ["a-folder", "pipe"])
         #expect(daemon.log.contains("ignored: not a regular file"))
+        // The part of the seed before the cut is its record, flagged as cut, and the cut is reported.
+        let cutRecord = try JSONSerialization.jsonObject(with: Data(try gunzip(daemon.folder("out/cut.txt.gz.jsonl.gz")))) as? [String: Any]
+        #expect((cutRecord?["meta"] as? [String: Any])?["truncated"] as? Bool == true)
+        #expect((cutRecord?["title"] as? String)?.isEmpty == false)
+        let cutIssues = try String(contentsOf: daemon.folder("done/cut.txt.gz.issues.json"), encoding: .utf8)
+        #expect(cutIssues.contains("truncated"))
         // The 1 GB line is cut at the article limit and flagged, not refused.
         let bigOutput = try gunzip(daemon.folder("out/one-line.txt.jsonl.gz"))
         let record = try JSONSerialization.jsonObject(with: Data(bigOutput)) as? [String: Any]

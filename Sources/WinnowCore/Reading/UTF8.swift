@@ -198,6 +198,23 @@ public enum UTF8Bytes {
         return repaired
     }
 
+    /// How many bytes at the end of `input` start a character they do not finish (0 to 3): what a stream cut
+    /// at an arbitrary byte leaves of its last character.
+    public static func unfinishedSuffixLength(_ input: UnsafeRawBufferPointer) -> Int {
+        var k = 1
+        while k <= min(3, input.count) {
+            let b = input[input.count - k]
+            if b & 0xC0 != 0x80 {
+                // The last byte that is not a continuation: a lead byte whose sequence needs more than k bytes?
+                guard b >= 0xC2 && b <= 0xF4 else { return 0 }
+                let needed = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                return k < needed ? k : 0
+            }
+            k += 1
+        }
+        return 0
+    }
+
     /// The number of bytes of `input` that are not part of a valid UTF-8 sequence.
     public static func invalidByteCount(_ input: UnsafeRawBufferPointer) -> Int {
         guard let raw = input.baseAddress, input.count > 0 else { return 0 }

@@ -58,9 +58,11 @@ public struct StreamOutcome: Sendable {
         if issues.count < StreamingPipeline.maxReportedIssues { issues.append(issue) }
     }
 
-    /// Throws when the input gave no article: nothing parsable (with the first problem), or empty.
-    func requireArticles() throws(InputError) {
+    /// Throws when the input gave no article: a broken gzip stream (its real problem), nothing parsable (with
+    /// the first problem), or empty.
+    func requireArticles(damage: GzipError?) throws(InputError) {
         guard articles == 0 else { return }
+        if let damage { throw .gzip(damage) }
         if let first = issues.first { throw .nothingParsable(issues: issueCount, firstIssue: first.description) }
         throw .empty
     }
@@ -113,7 +115,7 @@ public struct StreamingPipeline: Sendable {
 
         try reader.fill(atLeast: 64 * 1024)
         outcome.gzip = reader.gzip
-        guard !reader.pending.isEmpty else { throw InputError.empty }
+        guard !reader.pending.isEmpty else { throw reader.damage.map(InputError.gzip) ?? .empty }
         outcome.encoding = reader.pending.withUnsafeBytes { TextEncoding.detect($0) }
         if outcome.encoding != .utf8 {
             // UTF-16 is transcoded whole (it is rare, and a transcoding boundary could split a surrogate pair).
@@ -127,7 +129,7 @@ public struct StreamingPipeline: Sendable {
             try reader.fill(atLeast: reader.pending.count * 2)
             firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
         }
-        guard firstText < reader.pending.count else { throw InputError.empty }
+        guard firstText < reader.pending.count else { throw reader.damage.map(InputError.gzip) ?? .empty }
         _ = try reader.pending.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in try dump.checkText(buffer) }.get()
         }
@@ -150,6 +152,10 @@ public struct StreamingPipeline: Sendable {
         }
         outcome.inputBytes = reader.inputBytes
         outcome.decompressedBytes = reader.decompressedBytes
+        if let damage = reader.damage {
+            // The records before the break are written; the break is reported where the readable input ends.
+            outcome.report(ReadIssue(line: nil, offset: reader.decompressedBytes, reason: "\(damage); the input was read up to there"))
+        }
         return outcome
     }
 
@@ -188,13 +194,19 @@ public struct StreamingPipeline: Sendable {
         if kept.count > cap { kept.removeSubrange(cap...) }
         try reader.drain()
         let total = reader.decompressedBytes
+        let cutAtLimit = total > kept.count
+        if reader.damage != nil {
+            // A broken gzip stream: the article is what was inflated, without the character it may have cut.
+            kept.removeLast(kept.withUnsafeBytes { UTF8Bytes.unfinishedSuffixLength($0) })
+        }
         var article = kept.withUnsafeBytes { dump.readPlainText($0, from: start) }
-        if total > kept.count {
+        if cutAtLimit {
             article.length = total - start
             article.truncated = true
             // The kept bytes may end inside a character: end the body at a character boundary.
             while let last = article.body.last, last & 0xC0 == 0x80 || last >= 0xC0 { article.body.removeLast() }
         }
+        article.truncated = article.truncated || reader.damage != nil
         var pipeline = Pipeline(configuration: configuration)
         let member = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
         try write(member)
@@ -288,7 +300,7 @@ public struct StreamingPipeline: Sendable {
         }
         try batcher.finish(outcome: &outcome, write: write)
         outcome.articles = indexBase
-        try outcome.requireArticles()
+        try outcome.requireArticles(damage: reader.damage)
     }
 
     /// Web archive records, one article per `conversion` or `response` record, gathered into chunks of about
@@ -377,7 +389,7 @@ public struct StreamingPipeline: Sendable {
             try batcher.add(Chunk(bytes: chunk, base: chunkBase, articles: articles), outcome: &outcome, write: write)
         }
         try batcher.finish(outcome: &outcome, write: write)
-        try outcome.requireArticles()
+        try outcome.requireArticles(damage: reader.damage)
     }
 
     /// Collects chunks and encodes them `parallelism` at a time, writing the members in input order.
@@ -529,6 +541,11 @@ struct DecodedReader<Source: ByteSource> {
     var pending: [UInt8] = []
     private(set) var atEnd = false
     private(set) var gzip = false
+    /// Where a gzip stream stopped early (truncated, or followed by bytes that are not gzip): the input ends
+    /// there, and what was inflated before it is read as usual. What a truncated stream gives is exactly the
+    /// start of what was compressed. A corrupt stream is thrown instead: zlib may notice the damage only at the
+    /// member's checksum, after handing over wrong bytes; so are the limits (a likely bomb).
+    private(set) var damage: GzipError?
     private(set) var inputBytes = 0
     /// Decoded bytes produced so far (consumed or pending).
     private(set) var decompressedBytes = 0
@@ -600,7 +617,7 @@ struct DecodedReader<Source: ByteSource> {
         if n == 0 {
             atEnd = true
             if let inflater {
-                do { try inflater.finish() } catch { throw InputError.gzip(error) }
+                do { try inflater.finish() } catch { damage = error }
             }
             return
         }
@@ -614,6 +631,8 @@ struct DecodedReader<Source: ByteSource> {
         }
         if let inflater {
             var produced = 0
+            // The pieces inflated before a break are kept (they were handed over before it was found).
+            defer { decompressedBytes += produced }
             do {
                 try raw.withUnsafeBytes { block in
                     try inflater.inflate(UnsafeRawBufferPointer(rebasing: block[0..<n])) { piece in
@@ -622,9 +641,14 @@ struct DecodedReader<Source: ByteSource> {
                     }
                 }
             } catch let error as GzipError {
-                throw InputError.gzip(error)
+                switch error {
+                case .truncated, .trailingGarbage:
+                    damage = error
+                    atEnd = true
+                case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .zlib:
+                    throw InputError.gzip(error)
+                }
             }
-            decompressedBytes += produced
         } else {
             if keep { pending.append(contentsOf: raw[0..<n]) }
             decompressedBytes += n
