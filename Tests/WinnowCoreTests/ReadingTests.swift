@@ -150,19 +150,31 @@ import WinnowCore
     }
 
     /// A small file's invalid bytes are counted once, by the binary check, and reused; a larger file's are
-    /// counted by the reader. Either way the count is every invalid byte after the title line's start.
+    /// counted by the reader. Either way, in memory or streamed, the count is every invalid byte after the title
+    /// line's start.
     @Test func invalidBytesAreCountedTheSameInsideAndBeyondTheSample() throws {
+        func repaired(_ bytes: [UInt8]) throws -> [Int?] {
+            var streaming = StreamingPipeline()
+            streaming.compressOutput = false
+            var source = MemorySource(bytes)
+            var streamed: [UInt8] = []
+            _ = try streaming.run(&source, sourceName: "input", sha256: "") { streamed += $0 }
+            return [
+                try process(bytes).1.first?[path: "stats", "repaired_bytes"] as? Int,
+                try records(streamed).first?[path: "stats", "repaired_bytes"] as? Int,
+            ]
+        }
         let nepali = try fixture("nepali-invalid-utf8.txt")
-        let once = try #require(try process(nepali).1.first?[path: "stats", "repaired_bytes"] as? Int)
-        #expect(once > 0 && once == nepali.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) })
+        let once = nepali.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) }
+        #expect(once > 0)
+        #expect(try repaired(nepali) == [once, once])
         // With a byte-order mark; and repeated past the 64 KiB the binary check reads (its body lines repeated).
-        let withMark = [0xEF, 0xBB, 0xBF] + nepali
-        #expect(try process(withMark).1.first?[path: "stats", "repaired_bytes"] as? Int == once)
+        #expect(try repaired([0xEF, 0xBB, 0xBF] + nepali) == [once, once])
         let copies = 65_536 / nepali.count + 2
         let large = Array([[UInt8]](repeating: nepali + [0x0A], count: copies).joined())
         #expect(large.count > 65_536)
         let expected = large.withUnsafeBytes { UTF8Bytes.invalidByteCount($0) }
-        #expect(try process(large).1.first?[path: "stats", "repaired_bytes"] as? Int == expected)
+        #expect(try repaired(large) == [expected, expected])
     }
 
     /// A reader says a body is valid UTF-8 only when it is (the cleaner then copies its lines unchecked), and

@@ -130,9 +130,11 @@ public struct StreamingPipeline: Sendable {
             firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
         }
         guard firstText < reader.pending.count else { throw reader.damage.map(InputError.gzip) ?? .empty }
-        _ = try reader.pending.withUnsafeBytes { buffer in
+        let sampleInvalid = try reader.pending.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in try dump.checkText(buffer) }.get()
         }
+        // An input the check read whole: its invalid bytes are counted (a plain-text article needs the count).
+        let invalidBytes = reader.atEnd && reader.pending.count <= DumpReader.textSampleSize ? sampleInvalid : nil
         // The first line decides the format.
         while !reader.atEnd && reader.pending.count < configuration.limits.maxLineBytes
             && !reader.pending[firstText...].contains(0x0A)
@@ -144,7 +146,16 @@ public struct StreamingPipeline: Sendable {
         let template = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
         switch outcome.format {
         case .text:
-            try streamPlainText(&reader, dump: dump, start: start, template: template, deadline: deadline, outcome: &outcome, write: write)
+            try streamPlainText(
+                &reader,
+                dump: dump,
+                start: start,
+                invalidBytes: invalidBytes,
+                template: template,
+                deadline: deadline,
+                outcome: &outcome,
+                write: write
+            )
         case .jsonl:
             try streamJSONLines(&reader, dump: dump, start: start, template: template, deadline: deadline, outcome: &outcome, write: write)
         case .warc:
@@ -178,10 +189,13 @@ public struct StreamingPipeline: Sendable {
     }
 
     /// One article: the title line and the body up to the size limit are kept; the rest is only counted.
+    ///
+    /// - Parameter invalidBytes: the invalid UTF-8 bytes of the whole input, when the binary check read all of it.
     private func streamPlainText<Source: ByteSource>(
         _ reader: inout DecodedReader<Source>,
         dump: DumpReader,
         start: Int,
+        invalidBytes: Int?,
         template: SourceTemplate,
         deadline: Deadline?,
         outcome: inout StreamOutcome,
@@ -199,7 +213,9 @@ public struct StreamingPipeline: Sendable {
             // A broken gzip stream: the article is what was inflated, without the character it may have cut.
             kept.removeLast(kept.withUnsafeBytes { UTF8Bytes.unfinishedSuffixLength($0) })
         }
-        var article = kept.withUnsafeBytes { dump.readPlainText($0, from: start) }
+        // Counted already unless bytes were cut off (the reader counts again when it cuts at the size limit).
+        let known = reader.damage == nil ? invalidBytes : nil
+        var article = kept.withUnsafeBytes { dump.readPlainText($0, from: start, invalidBytes: known) }
         if cutAtLimit {
             article.length = total - start
             article.truncated = true
