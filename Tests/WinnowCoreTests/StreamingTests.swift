@@ -83,6 +83,26 @@ import WinnowCore
         #expect(outcome.issues.isEmpty)
     }
 
+    /// A record's id is the first 128 bits of the SHA-256 of its article's bytes in the input, in memory and
+    /// streamed: for a plain file, the file's own hash (which neither path computes twice); for a gzip file or
+    /// one with a byte-order mark, the hash of the article's bytes, not the file's.
+    @Test func aRecordIdIsTheHashOfItsArticlesBytes() throws {
+        let seed = try fixture("seed.txt")
+        let marked = [0xEF, 0xBB, 0xBF] + seed
+        for input in [seed, try GzipEncoder.compress(seed), marked] {
+            let expected = String(SHA256.hex(seed).prefix(32))
+            var pipeline = Pipeline()
+            let inMemory = try records(try pipeline.process(input, sourceName: "a").jsonl)
+            var streaming = StreamingPipeline()
+            streaming.compressOutput = false
+            var source = MemorySource(input)
+            var streamed: [UInt8] = []
+            _ = try streaming.run(&source, sourceName: "a", sha256: SHA256.hex(input)) { streamed += $0 }
+            #expect(inMemory.first?["id"] as? String == expected)
+            #expect(try records(streamed).first?["id"] as? String == expected)
+        }
+    }
+
     /// The ids and texts of the records, in order.
     func recordTexts(_ gzip: [UInt8]) throws -> [[String]] {
         try records(try gzip.withUnsafeBytes { try GzipDecoder.decompress($0) }).map { record in

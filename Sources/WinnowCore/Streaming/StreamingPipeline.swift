@@ -176,9 +176,12 @@ public struct StreamingPipeline: Sendable {
         var gzip: Bool
         var encoding: TextEncoding
         var format: InputFormat
+        /// Whether the chunks are the input exactly as stored (see `Pipeline.SourceInfo.inputIsFile`).
+        var inputIsFile = false
 
         func info(input: UnsafeRawBufferPointer, baseOffset: Int) -> Pipeline.SourceInfo {
             var info = Pipeline.SourceInfo(file: file, sha256: sha256)
+            info.inputIsFile = inputIsFile
             info.gzip = gzip
             info.encoding = encoding
             info.format = format
@@ -223,6 +226,10 @@ public struct StreamingPipeline: Sendable {
             while let last = article.body.last, last & 0xC0 == 0x80 || last >= 0xC0 { article.body.removeLast() }
         }
         article.truncated = article.truncated || reader.damage != nil
+        // The file as stored, whole (not inflated, transcoded or cut): its hash, which the caller made, is the
+        // article's, and the record id is not hashed again.
+        var template = template
+        template.inputIsFile = !template.gzip && template.encoding == .utf8 && !cutAtLimit && reader.damage == nil
         var pipeline = Pipeline(configuration: configuration)
         let member = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
         try write(member)
