@@ -112,8 +112,7 @@ public struct GzipEncoder: ~Copyable {
     /// - Parameter level: zlib compression level, 0 (store) to 9 (best).
     public init(level: Int = 6) throws(GzipError) {
         z = try ZStream(deflateLevel: Int32(max(0, min(9, level))))
-        // Not zeroed: zlib writes before anything is read back.
-        scratch = [UInt8](unsafeUninitializedCapacity: 64 * 1024) { _, count in count = 64 * 1024 }
+        scratch = [UInt8](unzeroedCount: 64 * 1024)
     }
 
     /// Compresses `input` and appends the compressed bytes to `output`.
@@ -178,9 +177,7 @@ public final class GzipInflater {
 
     public init(limits: InflateLimits = InflateLimits()) throws(GzipError) {
         z = try ZStream(inflate: ())
-        // Not zeroed: zlib writes each piece before it is handed over (a zeroed buffer cost every gzip input a
-        // quarter-megabyte memset).
-        scratch = [UInt8](unsafeUninitializedCapacity: 256 * 1024) { _, count in count = 256 * 1024 }
+        scratch = [UInt8](unzeroedCount: 256 * 1024)
         self.limits = limits
     }
 

@@ -629,9 +629,7 @@ struct DecodedReader<Source: ByteSource> {
     private mutating func readBlock(keep: Bool) throws {
         // The block buffer is moved out while the source writes into it (both are parts of self).
         if self.raw.isEmpty {
-            // One byte more than the hint, so that a source of that size ends in one read.
-            let size = min(256 * 1024, max(4096, (source.sizeHint ?? .max - 1) + 1))
-            self.raw = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+            self.raw = .readBlock(forSize: source.sizeHint, limit: 256 * 1024)
         }
         var raw: [UInt8] = []
         swap(&raw, &self.raw)

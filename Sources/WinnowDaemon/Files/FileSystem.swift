@@ -81,10 +81,8 @@ public final class FileSource: ByteSource {
     /// The SHA-256 of the rest of the file, read in blocks (then rewound).
     public func sha256() throws(FileError) -> String {
         var hasher = SHA256()
-        // As large as the file (one byte more, so that it ends in one read) up to 1 MiB, and not zeroed: most
-        // inputs are a few kilobytes, and a zeroed megabyte cost each of them more than reading it.
-        let size = min(1 << 20, max(4096, size + 1))
-        var block = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
+        // Sized to the file: a zeroed megabyte cost each few-kilobyte input more than reading it.
+        var block = [UInt8].readBlock(forSize: size, limit: 1 << 20)
         while true {
             let n = block.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
