@@ -261,11 +261,8 @@ public struct Pipeline: Sendable {
         hasher.update(span)
         let digest = hasher.finalize()
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { hex in
-            for k in 0..<16 {
-                hex[2 * k] = hexDigit(digest[k] >> 4)
-                hex[2 * k + 1] = hexDigit(digest[k] & 0xF)
-            }
-            _ = out.string(UnsafeRawBufferPointer(hex))
+            let count = writeHex(digest.prefix(16), into: hex)
+            _ = out.string(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: hex[..<count])))
         }
     }
 

@@ -183,15 +183,19 @@ extension UInt32 {
 
 /// Lower-case hexadecimal digits of `bytes`, written straight into the string's storage.
 public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-        var k = 0
-        for byte in bytes {
-            out[k] = hexDigit(byte >> 4)
-            out[k + 1] = hexDigit(byte & 0xF)
-            k += 2
-        }
-        return k
+    String(unsafeUninitializedCapacity: bytes.count * 2) { writeHex(bytes, into: $0) }
+}
+
+/// Writes the lower-case hexadecimal digits of `bytes` (two per byte) at the start of `out`; returns how many.
+@inline(__always)
+func writeHex<C: Collection>(_ bytes: C, into out: UnsafeMutableBufferPointer<UInt8>) -> Int where C.Element == UInt8 {
+    var k = 0
+    for byte in bytes {
+        out[k] = hexDigit(byte >> 4)
+        out[k + 1] = hexDigit(byte & 0xF)
+        k += 2
     }
+    return k
 }
 
 /// The lower-case hexadecimal digit of `value` (0 to 15), as an ASCII byte.
