@@ -70,13 +70,11 @@ public struct DumpReader: Sendable {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         let firstText = firstNonWhitespace(bytes, from: start)
         guard firstText < bytes.count else { throw .empty }
-        let sampleInvalid = try checkText(bytes)
+        let invalidBytes = try checkText(bytes)
         let format = detectFormat(bytes, firstText: firstText)
         switch format {
         case .text:
-            // A file within the sample was counted whole (a byte-order mark is a valid character).
-            let known = bytes.count <= Self.textSampleSize ? sampleInvalid : nil
-            let article = readPlainText(bytes, from: start, invalidBytes: known)
+            let article = readPlainText(bytes, from: start, invalidBytes: invalidBytes)
             return DumpContents(format: .text, gzip: false, decompressedBytes: bytes.count, articles: [article], issues: [])
         case .jsonl:
             return try readJSONLines(bytes, from: start)
@@ -99,15 +97,16 @@ public struct DumpReader: Sendable {
         return next < bytes.count && bytes[next] == UInt8(ascii: "{") ? .jsonl : .text
     }
 
-    /// How many bytes from the start `checkText` looks at.
-    static let textSampleSize = 64 * 1024
-
-    /// Refuses binary data: NUL bytes or control characters or invalid UTF-8 beyond a small share of a sample.
+    /// Refuses binary data: NUL bytes or control characters or invalid UTF-8 beyond a small share of a sample
+    /// (the first 64 KiB).
     ///
-    /// - Returns: the invalid UTF-8 bytes in the sample (the first `textSampleSize` bytes).
+    /// - Parameter complete: whether `bytes` are the whole input (a stream's first bytes are not).
+    /// - Returns: the invalid UTF-8 bytes of the whole input when the sample was all of it (a byte-order mark
+    ///   is a valid character, so the count is the same without it), so that it need not be counted again; nil
+    ///   otherwise.
     @discardableResult
-    public func checkText(_ bytes: UnsafeRawBufferPointer) throws(InputError) -> Int {
-        let sampleSize = min(bytes.count, Self.textSampleSize)
+    public func checkText(_ bytes: UnsafeRawBufferPointer, complete: Bool = true) throws(InputError) -> Int? {
+        let sampleSize = min(bytes.count, 64 * 1024)
         let sample = UnsafeRawBufferPointer(rebasing: bytes[0..<sampleSize])
         var nul = 0
         var control = 0
@@ -139,7 +138,7 @@ public struct DumpReader: Sendable {
             if invalid > 0 { parts.append("\(invalid) invalid UTF-8 bytes") }
             throw .binary(reason: "\(parts.joined(separator: ", ")) in the first \(sampleSize) bytes")
         }
-        return invalid
+        return complete && sampleSize == bytes.count ? invalid : nil
     }
 
     public func firstNonWhitespace(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
@@ -158,7 +157,7 @@ public struct DumpReader: Sendable {
     /// Reads one plain-text article: the title is the first line with text, the body the rest.
     ///
     /// - Parameter invalidBytes: the invalid UTF-8 bytes of `bytes[start...]` when the caller has counted
-    ///   them already (`checkText` on a small file); counted here otherwise.
+    ///   them already (`checkText` of a small file); counted here otherwise.
     public func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int, invalidBytes: Int? = nil) -> RawArticle {
         var lineStart = start
         var title: Range<Int> = start..<start

@@ -130,11 +130,10 @@ public struct StreamingPipeline: Sendable {
             firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
         }
         guard firstText < reader.pending.count else { throw reader.damage.map(InputError.gzip) ?? .empty }
-        let sampleInvalid = try reader.pending.withUnsafeBytes { buffer in
-            try Result { () throws(InputError) in try dump.checkText(buffer) }.get()
+        // The count of invalid bytes, when the check read the whole input (a plain-text article needs it).
+        let invalidBytes = try reader.pending.withUnsafeBytes { buffer in
+            try Result { () throws(InputError) in try dump.checkText(buffer, complete: reader.atEnd) }.get()
         }
-        // An input the check read whole: its invalid bytes are counted (a plain-text article needs the count).
-        let invalidBytes = reader.atEnd && reader.pending.count <= DumpReader.textSampleSize ? sampleInvalid : nil
         // The first line decides the format.
         while !reader.atEnd && reader.pending.count < configuration.limits.maxLineBytes
             && !reader.pending[firstText...].contains(0x0A)
