@@ -50,6 +50,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Trains the language identification model (scripts/generate-language-model.sh); not installed.
+        .executableTarget(
+            name: "GenerateLanguageModel",
+            dependencies: ["WinnowCore"]
+        ),
         .testTarget(
             name: "WinnowCoreTests",
             dependencies: ["WinnowCore"],

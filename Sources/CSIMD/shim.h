@@ -10,4 +10,8 @@
 static inline int winnow_byte_mask(__m128i bytes) { return _mm_movemask_epi8(bytes); }
 #endif
 
+// A hint that memory at `address` will be read soon (any CPU; a no-op where there is no such instruction):
+// language identification asks for the table rows of a batch of features before adding any of them.
+static inline void winnow_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 #endif

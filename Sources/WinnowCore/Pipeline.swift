@@ -13,6 +13,12 @@ public struct PipelineConfiguration: Sendable {
     public var rules = RuleSet.standard
     /// How many top terms each record lists.
     public var topTerms = 10
+    /// Whether each record says its language (`LanguageIdentifier`), and the cleaner and top terms use that
+    /// language's stopwords. Off: no `language` field, all curated stopword lists pooled.
+    public var identifyLanguage = true
+    /// Keep only articles in these languages (ISO 639-1 codes, `und` for undetermined ones); the others are
+    /// counted, not written. Nil: every language.
+    public var languages: Set<String>?
     /// Cross-document line memory for the cleaner (built by the caller over a batch).
     public var memory: LineMemory?
     /// The most seconds one input may take; checked between articles and chunks (every stage is linear in
@@ -20,6 +26,50 @@ public struct PipelineConfiguration: Sendable {
     public var maxSecondsPerFile: Double?
 
     public init() {}
+}
+
+extension PipelineConfiguration {
+    /// Why a list of languages was refused.
+    public struct LanguageListError: Error, CustomStringConvertible, Sendable {
+        public var code: String
+        public var description: String {
+            "'\(code)' is not a language the model knows; `winnow langid --list-languages` lists them (und: undetermined)"
+        }
+    }
+
+    /// Parses `en,de,und`: ISO 639-1 codes the built-in model knows, or `und`.
+    public static func parseLanguages(_ list: String) throws(LanguageListError) -> Set<String> {
+        let known = Set(LanguageModel.standard.codes + [LanguageGuess.undetermined])
+        var codes = Set<String>()
+        for part in list.split(separator: ",") {
+            let code = part.filter { !$0.isWhitespace }.lowercased()
+            guard !code.isEmpty else { continue }
+            guard known.contains(code) else { throw LanguageListError(code: code) }
+            codes.insert(code)
+        }
+        return codes
+    }
+}
+
+/// What became of the articles of an input (or of a chunk of it).
+public struct ArticleTally: Sendable, Equatable {
+    /// Records written.
+    public var written = 0
+    /// Records written, by detected language (empty when language identification is off).
+    public var languages: [String: Int] = [:]
+    /// Articles left out because their language was not among those asked for, by language.
+    public var otherLanguages: [String: Int] = [:]
+
+    public init() {}
+
+    /// Articles left out for their language.
+    public var otherLanguageCount: Int { otherLanguages.values.reduce(0, +) }
+
+    public mutating func add(_ other: ArticleTally) {
+        written += other.written
+        languages.merge(other.languages, uniquingKeysWith: +)
+        otherLanguages.merge(other.otherLanguages, uniquingKeysWith: +)
+    }
 }
 
 /// The records made from one input, and what was skipped on the way.
@@ -35,6 +85,8 @@ public struct ProcessedInput: Sendable {
     public var decompressedBytes: Int
     /// Parts of the input that were skipped (such as malformed lines); the rest was processed.
     public var issues: [ReadIssue]
+    /// Records written, by language, and articles left out.
+    public var tally = ArticleTally()
 }
 
 /// Reads, cleans, tokenizes, analyses and serialises one input. Not thread-safe (it reuses buffers):
@@ -44,6 +96,9 @@ public struct Pipeline: Sendable {
     private let reader: DumpReader
     private let cleaner: Cleaner
     private var analyzer: Analyzer
+    private var identifier = LanguageIdentifier()
+    /// The stopwords of the last language looked up (articles of a dump mostly share one).
+    private var stopwords = (code: "", list: StopwordList.pooled)
 
     public init(configuration: PipelineConfiguration = PipelineConfiguration()) {
         self.configuration = configuration
@@ -90,7 +145,7 @@ public struct Pipeline: Sendable {
         source.format = contents.format
         source.input = bytes
         var out = JSONWriter(capacity: bytes.count + bytes.count / 2 + 1024)
-        try writeRecords(contents.articles, source: source, into: &out)
+        let tally = try writeRecords(contents.articles, source: source, into: &out)
         return ProcessedInput(
             jsonl: out.bytes,
             articles: contents.articles.count,
@@ -99,7 +154,8 @@ public struct Pipeline: Sendable {
             sha256: source.sha256,
             inputBytes: inputBytes,
             decompressedBytes: bytes.count,
-            issues: contents.issues
+            issues: contents.issues,
+            tally: tally
         )
     }
 
@@ -127,19 +183,32 @@ public struct Pipeline: Sendable {
     /// Writes the records of `articles`, one JSON line each, for a chunk of an input.
     ///
     /// - Parameter deadline: a monotonic time (`Deadline.now`) after which the input is abandoned.
+    /// - Returns: what became of the articles (written, by language; left out for their language).
     /// - Throws: `InputError.tooSlow` past the deadline.
+    @discardableResult
     public mutating func writeRecords(_ articles: [RawArticle], source: SourceInfo, deadline: Deadline? = nil, into out: inout JSONWriter)
-        throws(InputError)
+        throws(InputError) -> ArticleTally
     {
+        var tally = ArticleTally()
         for article in articles {
             if let deadline, deadline.hasPassed { throw .tooSlow(seconds: deadline.budget) }
-            writeRecord(article, source: source, into: &out)
+            let language = writeRecord(article, source: source, into: &out)
+            if let language, let wanted = configuration.languages, !wanted.contains(language) {
+                tally.otherLanguages[language, default: 0] += 1
+                continue
+            }
             out.bytes.append(0x0A)
+            tally.written += 1
+            if let language { tally.languages[language, default: 0] += 1 }
         }
+        return tally
     }
 
-    /// Cleans and analyses one article and writes its record.
-    mutating func writeRecord(_ article: RawArticle, source: SourceInfo, into out: inout JSONWriter) {
+    /// Cleans and analyses one article and writes its record, unless its language is not among those asked
+    /// for (then nothing is written).
+    ///
+    /// - Returns: the article's language (nil when language identification is off).
+    mutating func writeRecord(_ article: RawArticle, source: SourceInfo, into out: inout JSONWriter) -> String? {
         var meta = ArticleMeta()
         for (key, value) in article.fields {
             switch key {
@@ -148,10 +217,17 @@ public struct Pipeline: Sendable {
             case "date": meta.date = value
             case "author": meta.author = value
             case "source": meta.source = value
+            case "language": meta.language = value
             default: break
             }
         }
         meta.truncated = article.truncated
+        // The page's language picks the stopwords the cleaner weighs lines by; the record's language is then
+        // decided on the clean text (each reading stops once the answer is settled, usually within 100 bytes).
+        let pageLanguage =
+            configuration.identifyLanguage
+            ? article.body.withUnsafeBytes { body in article.title.withUnsafeBytes { identifier.identify(title: $0, body: body) } }
+            : nil
         let cleaned = article.body.withUnsafeBytes { body in
             article.title.withUnsafeBytes { title in
                 cleaner.clean(
@@ -159,11 +235,22 @@ public struct Pipeline: Sendable {
                     title: title,
                     baseOffset: article.bodyOffset ?? 0,
                     meta: meta,
-                    bodyIsValidUTF8: article.bodyIsValidUTF8
+                    bodyIsValidUTF8: article.bodyIsValidUTF8,
+                    stopwords: stopwordList(pageLanguage?.code)
                 )
             }
         }
-        var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true) }
+        // Clean text that starts with every byte the page's answer depended on gets the same answer.
+        let language = pageLanguage.map { page in
+            cleaned.text.withUnsafeBytes { text in
+                article.body.withUnsafeBytes { body in
+                    page.holds(forBody: text, examined: body)
+                        ? page : article.title.withUnsafeBytes { identifier.identify(title: $0, body: text) }
+                }
+            }
+        }
+        if let language, let wanted = configuration.languages, !wanted.contains(language.code) { return language.code }
+        var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true, stopwords: stopwordList(language?.code)) }
         stats.paragraphs = cleaned.paragraphs
         stats.repairedBytes = article.repairedBytes
 
@@ -197,6 +284,10 @@ public struct Pipeline: Sendable {
         Self.writeTitle(article.title, into: &out)
         out.key("text")
         cleaned.text.withUnsafeBytes { out.string(validUTF8: $0) }
+        if let language {
+            out.key("language")
+            Self.writeLanguage(language, into: &out)
+        }
         out.key("meta")
         Self.writeMeta(cleaned.meta, into: &out)
         out.key("removed")
@@ -243,6 +334,14 @@ public struct Pipeline: Sendable {
         out.key("winnow")
         out.string(Winnow.version)
         out.endObject()
+        return language?.code
+    }
+
+    /// The stopwords of a language (pooled for none), looked up once per run of articles in that language.
+    private mutating func stopwordList(_ code: String?) -> StopwordList {
+        guard let code else { return .pooled }
+        if code != stopwords.code { stopwords = (code, StopwordList.forLanguage(code)) }
+        return stopwords.list
     }
 
     /// Writes a content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input, in
@@ -264,6 +363,30 @@ public struct Pipeline: Sendable {
             let count = writeHex(digest.prefix(16), into: hex)
             _ = out.string(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: hex[..<count])))
         }
+    }
+
+    /// Writes a language guess: `{"code": "en", "confidence": 0.998}`, with `runner_up` (the same two keys) when
+    /// the second language is close, and `script` when asked.
+    public static func writeLanguage(_ guess: LanguageGuess, script: Bool = false, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("code")
+        out.string(guess.code)
+        out.key("confidence")
+        out.fixed(guess.confidence, decimals: 3)
+        if let runnerUp = guess.runnerUp {
+            out.key("runner_up")
+            out.beginObject()
+            out.key("code")
+            out.string(runnerUp.code)
+            out.key("confidence")
+            out.fixed(runnerUp.confidence, decimals: 3)
+            out.endObject()
+        }
+        if script {
+            out.key("script")
+            out.string(guess.script.description)
+        }
+        out.endObject()
     }
 
     /// Writes the title with runs of whitespace (including line breaks) collapsed to one space.
@@ -301,6 +424,7 @@ public struct Pipeline: Sendable {
         field("date", meta.date)
         field("author", meta.author)
         field("source", meta.source)
+        field("language", meta.language)
         field("warc_record_id", meta.recordID)
         field("byline", meta.byline)
         field("dateline", meta.dateline)

@@ -74,6 +74,32 @@ import WinnowCore
         }
     }
 
+    @Test func articlesInOtherLanguagesAreCountedInTheIssuesFileAndTheMetrics() throws {
+        let temporary = try TemporaryFolder()
+        defer { withExtendedLifetime(temporary) {} }
+        let daemon = try RunningDaemon(spool: temporary.url.appendingPathComponent("spool"), arguments: ["--set", "languages=ar", "--set", "status-seconds=0.2"])
+        try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
+        let arabic = try Data(contentsOf: corpusFolder().appendingPathComponent("multilingual/arabic/saudinewsnet-2015-07-23.jsonl"))
+        let lines = arabic.split(separator: 0x0A).prefix(20)
+        var dump = Data()
+        for line in lines { dump += line + Data([0x0A]) }
+        dump += Data(#"{"title": "Budget", "text": "The government said on Monday that the new rules would take effect next year."}"#.utf8) + Data([0x0A])
+        try dump.write(to: daemon.folder("inbox/mixed.jsonl"))
+        waitUntil("the input in done/", timeout: 30) { daemon.names(in: "done").contains("mixed.jsonl") }
+        waitUntil("the metrics", timeout: 10) {
+            ((try? String(contentsOf: daemon.folder("state/metrics.prom"), encoding: .utf8)) ?? "").contains("language=\"ar\"")
+        }
+        #expect(daemon.stop() == 0)
+        let issues = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.folder("done/mixed.jsonl.issues.json"))) as? [String: Any]
+        #expect(issues?["reason"] as? String == "filtered")
+        #expect(issues?["other_languages"] as? [String: Int] == ["en": 1])
+        let records = try gunzip(daemon.folder("out/mixed.jsonl.jsonl.gz")).split(separator: 0x0A)
+        #expect(records.count == 20)
+        let metrics = try String(contentsOf: daemon.folder("state/metrics.prom"), encoding: .utf8)
+        #expect(metrics.contains("winnow_articles_by_language_total{language=\"ar\"} 20"))
+        #expect(metrics.contains("winnow_articles_other_language_total{language=\"en\"} 1"))
+    }
+
     @Test func badInputsAreQuarantinedWhileGoodFilesAreProcessed() throws {
         let temporary = try TemporaryFolder()
         let folder = temporary.url

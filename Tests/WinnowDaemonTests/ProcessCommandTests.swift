@@ -96,3 +96,50 @@ import Testing
         }
     }
 }
+
+/// `winnow langid` and the language options of `process` and `watch`, run as a user would.
+@Suite struct LanguageCommandTests {
+    @Test func langidAnswersPerLineLikeFastTextPredict() throws {
+        try withTemporaryFolder { folder in
+            let lines = folder.appendingPathComponent("lines.txt")
+            let text = """
+                The government said on Monday that the new rules would take effect next year.
+                Die Regierung hat am Montag neue Regeln beschlossen.
+                ok
+                Правительство объявило о новых правилах в понедельник.
+                政府周一宣布新规定将于明年生效。
+                """
+            try Data((text + "\n").utf8).write(to: lines)
+            let result = try runWinnow(["langid", lines.path, "--lines"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let answers = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+            #expect(answers.map { $0.first ?? "" } == ["en", "de", "und", "ru", "zh"])
+            for answer in answers {
+                let confidence = try #require(Double(answer[1]))
+                #expect((0...1).contains(confidence))
+            }
+            // The whole input at once, from standard input, as JSON.
+            let whole = try runWinnow(["langid", "--jsonl", corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt").path])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [String: Any])
+            #expect(object["code"] as? String == "en")
+            #expect(object["script"] as? String == "Latin")
+            let list = try runWinnow(["langid", "--list-languages"])
+            #expect(list.stdout.split(separator: "\n").flatMap { $0.split(separator: "\t")[1].split(separator: " ") }.count == 67 + 1)
+        }
+    }
+
+    @Test func processKeepsOnlyTheLanguagesAskedFor() throws {
+        try withTemporaryFolder { folder in
+            let out = folder.appendingPathComponent("out")
+            let arabic = corpusFolder().appendingPathComponent("multilingual/arabic/saudinewsnet-2015-07-22.jsonl")
+            let result = try runWinnow(["process", arabic.path, "--out", out.path, "--languages", "en,de"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("in other languages left out (ar "), "\(result.stdout)")
+            let records = try gunzip(out.appendingPathComponent("saudinewsnet-2015-07-22.jsonl.jsonl.gz"))
+            #expect(records.isEmpty)
+            let refused = try runWinnow(["process", arabic.path, "--stdout", "--languages", "en,xx"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("'xx' is not a language"))
+        }
+    }
+}

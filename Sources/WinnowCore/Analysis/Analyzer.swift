@@ -50,8 +50,17 @@ public struct Analyzer: Sendable {
     ///   - text: the text; invalid UTF-8 counts as U+FFFD.
     ///   - validUTF8: whether `text` is known to be valid UTF-8 (a cleaner's text always is): its characters
     ///     are then counted 16 bytes at a time, with no sequence checked.
+    ///   - language: the text's language (ISO 639-1), whose stopwords are left out of the top terms; nil or
+    ///     `und`: all the curated lists pooled.
     /// - Complexity: O(n) in the text, plus O(u log u) to rank the u distinct words.
-    public mutating func analyze(_ text: UnsafeRawBufferPointer, validUTF8: Bool = false) -> (TextStatistics, [TermFrequency]) {
+    public mutating func analyze(_ text: UnsafeRawBufferPointer, validUTF8: Bool = false, language: String? = nil)
+        -> (TextStatistics, [TermFrequency])
+    {
+        analyze(text, validUTF8: validUTF8, stopwords: language.map(StopwordList.forLanguage) ?? .pooled)
+    }
+
+    /// `analyze` with the stopword list in hand (the pipeline keeps the last language's).
+    mutating func analyze(_ text: UnsafeRawBufferPointer, validUTF8: Bool, stopwords: StopwordList) -> (TextStatistics, [TermFrequency]) {
         tokens.removeAll(keepingCapacity: true)
         sentences.removeAll(keepingCapacity: true)
         tokenizer.tokenize(text, into: &tokens)
@@ -79,21 +88,21 @@ public struct Analyzer: Sendable {
         }
         stats.uniqueWords = counter.uniqueCount
         stats.meanWordLength = stats.words > 0 ? Double(wordCharacters) / Double(stats.words) : 0
-        return (stats, topTerms())
+        return (stats, topTerms(stopwords: stopwords))
     }
 
     /// The most frequent words that are not stopwords, ties broken by the term's bytes, so the order is stable.
     ///
     /// One pass keeps the best `topTermCount` in order: most terms lose to the last of them in one comparison,
     /// before their stopword test.
-    private func topTerms() -> [TermFrequency] {
+    private func topTerms(stopwords list: StopwordList) -> [TermFrequency] {
         guard topTermCount > 0 else { return [] }
         func ranksBefore(_ a: TermCounter.Entry, _ b: TermCounter.Entry) -> Bool {
             a.count != b.count ? a.count > b.count : counter.precedes(a, b)
         }
         var top: [TermCounter.Entry] = []
         top.reserveCapacity(topTermCount + 1)
-        let stopwords = PackedStopwords.shared
+        let stopwords = list.packed
         // Terms seen once rank only when few terms are.
         counter.forEachTerm(repeatedOnly: counter.uniqueCount >= 50) { entry in
             if top.count == topTermCount && !ranksBefore(entry, top[top.count - 1]) { return }
@@ -101,7 +110,7 @@ public struct Analyzer: Sendable {
             if entry.length <= 16 {
                 // Short terms carry their folded bytes packed: no hashing byte by byte.
                 if stopwords.contains(low: entry.low, high: entry.high) { return }
-            } else if allStopwords.contains(counter.term(entry)) {
+            } else if list.words.contains(counter.term(entry)) {
                 return  // longer than 16 bytes: rare, so a set of arrays will do
             }
             var position = top.count

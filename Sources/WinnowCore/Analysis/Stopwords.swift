@@ -1,5 +1,8 @@
-// Stopword lists, as data: one language per entry, words separated by spaces, already case-folded.
-// They keep function words out of `top_terms` and give the cleaner its stopword density (`PackedStopwords`).
+// Stopword lists, as data: one language per entry, words separated by spaces, in lower case.
+// They keep function words out of `top_terms` and give the cleaner its stopword density (`PackedStopwords`):
+// each article uses its own language's list (`StopwordList.forLanguage`), or all these lists pooled when its
+// language is undetermined. Languages without a list here use their most frequent words in the language
+// identification corpus (`derivedStopwordLists`, generated with the language model).
 
 let stopwordLists: [String: String] = [
     "en": """
@@ -85,7 +88,6 @@ let stopwordLists: [String: String] = [
 /// displacement that puts all its keys in free slots); the tables never change or go away, so they are held
 /// as plain pointers.
 struct PackedStopwords: @unchecked Sendable {
-    static let shared = PackedStopwords()
 
     /// Pairs (low, high); (0, 0) marks an empty slot (no word packs to it).
     private let slots: UnsafePointer<UInt64>
@@ -94,23 +96,23 @@ struct PackedStopwords: @unchecked Sendable {
     private let displacements: UnsafePointer<UInt8>
     private static let bucketBits = 10
 
-    private init() {
+    init(_ words: Set<[UInt8]>) {
         // No stopword may start with an ideograph's lead byte (E3–E9): the cleaner looks ideographs up with the
         // other words of a 64-byte block, where they must never count. A list for CJK would need the block to
         // leave them out instead.
         precondition(
-            !allStopwords.contains { (0xE3...0xE9).contains($0[0]) },
+            !words.contains { (0xE3...0xE9).contains($0[0]) },
             "a stopword starts with an ideograph; LineFeatures.WordBlock looks ideographs up"
         )
-        let keys = allStopwords.filter { $0.count <= 16 }.map { word in
+        let keys = words.filter { !$0.isEmpty && $0.count <= 16 }.map { word in
             word.withUnsafeBufferPointer { Self.pack($0.baseAddress!, count: $0.count, readable: $0.count) }
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
         var buckets = [[(UInt64, UInt64)]](repeating: [], count: 1 << Self.bucketBits)
         for key in keys { buckets[Self.bucket(Self.keyHash(key.0, key.1))].append(key) }
         let order = buckets.indices.sorted { (buckets[$0].count, $1) > (buckets[$1].count, $0) }
-        // The next power of two of slots (1,024 of 16 bytes for the built-in lists, in the L1 cache): more if
-        // displacing fails.
-        var size = 1
+        // The next power of two of slots (1,024 of 16 bytes for the pooled lists, in the L1 cache; 64 to 128 for
+        // one language's): more if displacing fails.
+        var size = 16
         while size < keys.count { size <<= 1 }
         var slots: [UInt64]
         var displacements: [UInt8]
@@ -230,13 +232,44 @@ struct PackedStopwords: @unchecked Sendable {
     }
 }
 
-/// The union of all stopword lists, case-folded.
-let allStopwords: Set<[UInt8]> = {
-    var set = Set<[UInt8]>()
-    for list in stopwordLists.values {
+/// One language's stopwords (or several languages' pooled), as the cleaner and the analyzer look them up.
+struct StopwordList: Sendable {
+    /// Words of at most 16 bytes, packed.
+    let packed: PackedStopwords
+    /// Every word, for the longer ones.
+    let words: Set<[UInt8]>
+
+    /// Builds a list; every word is kept as written (lower case) and also case-folded (`UnicodeProperties.fold`):
+    /// the cleaner reads words as written, the analyzer folded (Greek final sigma, for one, folds to σ).
+    init(_ list: String) {
+        var words = Set<[UInt8]>()
         for word in list.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-            set.insert(Array(word.utf8))
+            let bytes = Array(word.utf8)
+            words.insert(bytes)
+            var folded: [UInt8] = []
+            for scalar in word.unicodeScalars { UTF8Bytes.append(scalar: UnicodeProperties.fold(scalar.value), to: &folded) }
+            words.insert(folded)
         }
+        self.words = words
+        packed = PackedStopwords(words)
     }
-    return set
-}()
+
+    /// The curated lists pooled: for text whose language is undetermined.
+    static let pooled = StopwordList(stopwordLists.keys.sorted().map { stopwordLists[$0]! }.joined(separator: " "))
+
+    private static let byLanguage: [String: StopwordList] = {
+        var lists: [String: StopwordList] = [:]
+        for (code, list) in derivedStopwordLists { lists[code] = StopwordList(list) }
+        for (code, list) in stopwordLists { lists[code] = StopwordList(list) }
+        return lists
+    }()
+
+    /// The list of a language (ISO 639-1); the pooled lists for a language without one (`und`, Chinese…).
+    static func forLanguage(_ code: String) -> StopwordList { byLanguage[code] ?? pooled }
+
+    /// Whether the language has a list of its own.
+    static func hasList(_ code: String) -> Bool { byLanguage[code] != nil }
+}
+
+/// The union of all curated stopword lists (the pooled list's words).
+var allStopwords: Set<[UInt8]> { StopwordList.pooled.words }

@@ -6,6 +6,8 @@ public struct ArticleMeta: Sendable, Equatable {
     public var recordID: String?
     public var author: String?
     public var source: String?
+    /// The language the input itself states (a JSON field), as it states it.
+    public var language: String?
     public var byline: String?
     public var dateline: String?
     public var published: String?
@@ -131,18 +133,41 @@ public struct Cleaner: Sendable {
     ///   - meta: metadata already known; the cleaner adds to it.
     ///   - bodyIsValidUTF8: whether `body` is known to be valid UTF-8 (`RawArticle.bodyIsValidUTF8`): then its
     ///     kept lines are copied as they are. When false, each is checked and repaired; the text is the same.
+    ///   - language: the article's language (ISO 639-1), whose stopwords give each line its stopword density;
+    ///     nil or `und`: all the curated lists pooled.
     /// - Complexity: O(n) in the body's length.
     public func clean(
         body: UnsafeRawBufferPointer,
         title: UnsafeRawBufferPointer,
         baseOffset: Int = 0,
         meta: ArticleMeta = ArticleMeta(),
-        bodyIsValidUTF8: Bool = false
+        bodyIsValidUTF8: Bool = false,
+        language: String? = nil
     ) -> CleanedArticle {
+        clean(
+            body: body,
+            title: title,
+            baseOffset: baseOffset,
+            meta: meta,
+            bodyIsValidUTF8: bodyIsValidUTF8,
+            stopwords: language.map(StopwordList.forLanguage) ?? .pooled
+        )
+    }
+
+    /// `clean` with the stopword list in hand (the pipeline keeps the last language's).
+    func clean(
+        body: UnsafeRawBufferPointer,
+        title: UnsafeRawBufferPointer,
+        baseOffset: Int,
+        meta: ArticleMeta,
+        bodyIsValidUTF8: Bool,
+        stopwords list: StopwordList
+    ) -> CleanedArticle {
+        let stopwords = list.packed
         let first = Self.splitLines(body, from: 0, maxLines: Self.windowLines)
         if first.end == body.count {
             var lines = first.lines
-            let meta = classify(body: body, lines: &lines, title: title, meta: meta)
+            let meta = classify(body: body, lines: &lines, title: title, meta: meta, stopwords: stopwords)
             var cleaned = decide(body: body, validUTF8: bodyIsValidUTF8, lines: &lines, baseOffset: baseOffset, meta: meta, documentHasBody: nil)
             if cleaned.removed.count > maxListedRemovals {
                 let spans = cleaned.removed
@@ -158,7 +183,7 @@ public struct Cleaner: Sendable {
         var start = 0
         while start < body.count && !documentHasBody {
             var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
-            _ = classify(body: body, lines: &window.lines, title: title, meta: meta)
+            _ = classify(body: body, lines: &window.lines, title: title, meta: meta, stopwords: stopwords)
             documentHasBody = window.lines.contains(where: \.readsLikeBody)
             start = window.end
         }
@@ -166,7 +191,7 @@ public struct Cleaner: Sendable {
         start = 0
         while start < body.count {
             var window = Self.splitLines(body, from: start, maxLines: Self.windowLines)
-            let windowMeta = classify(body: body, lines: &window.lines, title: title, meta: cleaned.meta)
+            let windowMeta = classify(body: body, lines: &window.lines, title: title, meta: cleaned.meta, stopwords: stopwords)
             let part = decide(
                 body: body,
                 validUTF8: bodyIsValidUTF8,
@@ -195,7 +220,8 @@ public struct Cleaner: Sendable {
         body: UnsafeRawBufferPointer,
         lines: inout [Line],
         title: UnsafeRawBufferPointer,
-        meta: ArticleMeta
+        meta: ArticleMeta,
+        stopwords: PackedStopwords
     ) -> ArticleMeta {
         var meta = meta
         let trimmedTitle = trimWhitespace(title, 0..<title.count)
@@ -231,7 +257,7 @@ public struct Cleaner: Sendable {
                 lines[i].verdict = .repeatedLine
                 continue
             }
-            lines[i].features = LineFeatures(line, readable: body.count - range.lowerBound)
+            lines[i].features = LineFeatures(line, readable: body.count - range.lowerBound, stopwords: stopwords)
         }
 
         // 1b. Comment threads without a marker line: a count header ("34 responses to …") or commenters'

@@ -40,12 +40,12 @@ struct LineFeatures {
     ///   - line: the line's bytes.
     ///   - readable: how many bytes from the line's start may be read (the buffer usually goes on past the
     ///     line), so that its end is read eight bytes at a time too.
-    init(_ line: UnsafeRawBufferPointer, readable: Int? = nil) {
+    ///   - stopwords: the stopwords counted (the article's language's, or all lists pooled).
+    init(_ line: UnsafeRawBufferPointer, readable: Int? = nil, stopwords stopwordTable: PackedStopwords = StopwordList.pooled.packed) {
         guard let raw = line.baseAddress, line.count > 0 else { return }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let n = line.count
         let readable = max(readable ?? n, n)
-        let stopwordTable = PackedStopwords.shared
         // Counted in locals, which the loop keeps in registers.
         var words = 0
         var capitalised = 0

@@ -52,6 +52,14 @@ public struct JSONWriter: Sendable {
         valueFollows()
     }
 
+    /// A key made at run time (a language code, a count's label), escaped like any string. Named apart from
+    /// `key(_:)`: a literal key must never resolve to this overload and pay for the escaping scan.
+    public mutating func key(dynamic name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        valueFollows()
+    }
+
     public mutating func string(_ value: String) {
         var value = value
         value.withUTF8 { _ = string(UnsafeRawBufferPointer($0)) }

@@ -14,6 +14,8 @@ public struct FieldMapping: Sendable, Hashable {
     public var date: [String] = ["date", "published", "date_publish", "published_at", "date_extracted", "pubdate"]
     public var author: [String] = ["author", "byline", "authors"]
     public var source: [String] = ["source", "site", "domain", "publisher"]
+    /// The language the dump itself states; kept as `meta.language`, beside the detected `language`.
+    public var language: [String] = ["language", "lang", "locale", "inlanguage"]
 
     public init() {}
 }
@@ -391,7 +393,10 @@ public struct DumpReader: Sendable {
             truncated = true
         }
         var meta: [(key: String, value: String)] = []
-        for (key, names) in [("url", fields.url), ("date", fields.date), ("author", fields.author), ("source", fields.source)] {
+        for (key, names) in [
+            ("url", fields.url), ("date", fields.date), ("author", fields.author), ("source", fields.source),
+            ("language", fields.language),
+        ] {
             if let value = lookup(names) {
                 var repaired: [UInt8] = []
                 value.withUnsafeBytes { _ = UTF8Bytes.appendRepairing($0, to: &repaired) }

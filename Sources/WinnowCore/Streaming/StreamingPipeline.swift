@@ -46,6 +46,8 @@ public struct StreamOutcome: Sendable {
     public var outputBytes = 0
     /// Gzip members written (one per chunk).
     public var chunks = 0
+    /// Records written, by language, and articles left out for their language.
+    public var tally = ArticleTally()
     /// Web archive records of other types than `conversion` and `response`, by type.
     public var skippedRecords: [String: Int] = [:]
     /// The first `StreamingPipeline.maxReportedIssues` skipped parts, with absolute offsets.
@@ -230,11 +232,12 @@ public struct StreamingPipeline: Sendable {
         var template = template
         template.inputIsFile = !template.gzip && template.encoding == .utf8 && !cutAtLimit && reader.damage == nil
         var pipeline = Pipeline(configuration: configuration)
-        let member = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
-        try write(member)
+        let encoded = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
+        try write(encoded.member)
         outcome.articles = 1
         outcome.chunks = 1
-        outcome.outputBytes = member.count
+        outcome.outputBytes = encoded.member.count
+        outcome.tally = encoded.tally
     }
 
     struct Chunk {
@@ -427,7 +430,7 @@ public struct StreamingPipeline: Sendable {
         /// Two sets of one pipeline per worker: the batch being encoded uses one, the next batch the other.
         private var pipelineSets: [WorkerSlots<Pipeline>]
         private var nextSet = 0
-        private var inFlight: (group: DispatchGroup, results: WorkerSlots<Result<[UInt8], any Error>>)?
+        private var inFlight: (group: DispatchGroup, results: WorkerSlots<Result<EncodedChunk, any Error>>)?
 
         init(streaming: StreamingPipeline, template: SourceTemplate, deadline: Deadline?) {
             self.streaming = streaming
@@ -456,11 +459,11 @@ public struct StreamingPipeline: Sendable {
                 // One worker: encode here, nothing to overlap with.
                 var pipeline = pipelines[0]
                 defer { pipelines[0] = pipeline }
-                let member = try streaming.encode(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)
-                try emit([member], outcome: &outcome, write: write)
+                let encoded = try streaming.encode(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)
+                try emit([encoded], outcome: &outcome, write: write)
                 return
             }
-            let results = WorkerSlots([Result<[UInt8], any Error>](repeating: .success([]), count: chunks.count))
+            let results = WorkerSlots([Result<EncodedChunk, any Error>](repeating: .success(EncodedChunk()), count: chunks.count))
             let group = DispatchGroup()
             let streaming = self.streaming
             let template = self.template
@@ -496,35 +499,43 @@ public struct StreamingPipeline: Sendable {
             guard let (group, results) = inFlight else { return }
             group.wait()
             inFlight = nil
-            var members: [[UInt8]] = []
-            members.reserveCapacity(results.count)
+            var encoded: [EncodedChunk] = []
+            encoded.reserveCapacity(results.count)
             for i in 0..<results.count {
                 switch results[i] {
-                case .success(let member): members.append(member)
+                case .success(let chunk): encoded.append(chunk)
                 case .failure(let error): throw error
                 }
             }
-            try emit(members, outcome: &outcome, write: write)
+            try emit(encoded, outcome: &outcome, write: write)
         }
 
-        private func emit(_ members: [[UInt8]], outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
-            for member in members {
-                try write(member)
-                outcome.outputBytes += member.count
+        private func emit(_ chunks: [EncodedChunk], outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
+            for chunk in chunks {
+                try write(chunk.member)
+                outcome.outputBytes += chunk.member.count
                 outcome.chunks += 1
+                outcome.tally.add(chunk.tally)
             }
         }
     }
 
-    /// The records of one chunk, as a gzip member (or plain JSON Lines when `compressOutput` is off).
-    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?) throws -> [UInt8] {
+    /// A chunk's records, as written, and what became of its articles.
+    struct EncodedChunk {
+        /// A gzip member (or plain JSON Lines when `compressOutput` is off).
+        var member: [UInt8] = []
+        var tally = ArticleTally()
+    }
+
+    /// The records of one chunk.
+    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?) throws -> EncodedChunk {
         var out = JSONWriter(capacity: chunk.bytes.count + chunk.bytes.count / 2 + 1024)
-        try chunk.bytes.withUnsafeBytes { buffer in
+        let tally = try chunk.bytes.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in
                 try pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base), deadline: deadline, into: &out)
             }.get()
         }
-        return compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes
+        return EncodedChunk(member: compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes, tally: tally)
     }
 }
 

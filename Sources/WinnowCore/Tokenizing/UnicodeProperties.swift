@@ -79,20 +79,28 @@ struct UnicodeProperties {
     }()
 
     /// Folded forms below U+3000 as a direct table (0 = unchanged): the cased scripts live there.
-    static let smallFolding: [UInt32] = {
-        var table = [UInt32](repeating: 0, count: 0x3000)
+    nonisolated(unsafe) static let smallFolding: UnsafeBufferPointer<UInt32> = {
+        // Written once here, then only read; never freed: loops hold its pointer (see `fold(_:small:)`).
+        let table = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 0x3000)
+        table.initialize(repeating: 0)
         for pair in simpleCaseFoldingPairs where pair >> 21 < 0x3000 {
             table[Int(pair >> 21)] = UInt32(pair & 0x1F_FFFF)
         }
-        return table
+        return UnsafeBufferPointer(table)
     }()
 
     @inline(__always)
     static func fold(_ scalar: UInt32) -> UInt32 {
+        fold(scalar, small: smallFolding)
+    }
+
+    /// `fold` with `smallFolding` in hand (a loop takes it once: each access to a lazy global is a call).
+    @inline(__always)
+    static func fold(_ scalar: UInt32, small: UnsafeBufferPointer<UInt32>) -> UInt32 {
         // Hebrew, Arabic and the Indic and Southeast Asian scripts (U+0580–U+109F) have no case: no lookup.
         if scalar >= uncasedMiddleStart && scalar < uncasedMiddleEnd { return scalar }
         if scalar < 0x3000 {
-            let folded = smallFolding[Int(scalar)]
+            let folded = small[Int(scalar)]
             return folded == 0 ? scalar : folded
         }
         // CJK, kana and Hangul have no case: no lookup for them (a test checks the table agrees).

@@ -64,6 +64,8 @@ public struct FileOutcome: Sendable {
     public var issueCount: Int
     /// Web archive records of other types, by type.
     public var skippedRecords: [String: Int] = [:]
+    /// Records written, by language, and articles left out for their language.
+    public var tally = ArticleTally()
 }
 
 /// Turns an input file into a `.jsonl.gz` output file in bounded memory: hash, stream through the pipeline in
@@ -119,7 +121,8 @@ public struct FileProcessor: Sendable {
             seconds: monotonicSeconds() - start,
             issues: outcome.issues,
             issueCount: outcome.issueCount,
-            skippedRecords: outcome.skippedRecords
+            skippedRecords: outcome.skippedRecords,
+            tally: outcome.tally
         )
     }
 

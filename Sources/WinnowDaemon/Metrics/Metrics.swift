@@ -7,6 +7,10 @@ public final class Metrics: Sendable {
         public var filesProcessed = 0
         public var filesDuplicate = 0
         public var articles = 0
+        /// Articles written, by detected language.
+        public var languages: [String: Int] = [:]
+        /// Articles left out because their language was not asked for, by language.
+        public var otherLanguages: [String: Int] = [:]
         public var bytesIn = 0
         public var bytesOut = 0
         public var failures: [String: Int] = [:]
@@ -52,6 +56,14 @@ public final class Metrics: Sendable {
         metric("winnow_files_processed_total", "counter", "Input files turned into an output file.", [("", "\(s.filesProcessed)")])
         metric("winnow_files_duplicate_total", "counter", "Input files skipped because their content was already processed.", [("", "\(s.filesDuplicate)")])
         metric("winnow_articles_total", "counter", "Articles written.", [("", "\(s.articles)")])
+        metric(
+            "winnow_articles_by_language_total", "counter", "Articles written, by detected language (ISO 639-1, und).",
+            s.languages.keys.sorted().map { ("{language=\"\($0)\"}", "\(s.languages[$0]!)") }
+        )
+        metric(
+            "winnow_articles_other_language_total", "counter", "Articles left out because their language was not asked for (languages), by language.",
+            s.otherLanguages.keys.sorted().map { ("{language=\"\($0)\"}", "\(s.otherLanguages[$0]!)") }
+        )
         metric("winnow_input_bytes_total", "counter", "Bytes of input processed.", [("", "\(s.bytesIn)")])
         metric("winnow_output_bytes_total", "counter", "Bytes of compressed output written.", [("", "\(s.bytesOut)")])
         metric(

@@ -71,7 +71,7 @@ public final class Daemon: Sendable {
     }
 
     private enum Outcome: Sendable {
-        case processed(articles: Int, bytesIn: Int, bytesOut: Int, seconds: Double)
+        case processed(tally: ArticleTally, bytesIn: Int, bytesOut: Int, seconds: Double)
         case duplicate
         case quarantined(kind: String)
         case retry(FileError)
@@ -441,14 +441,16 @@ public final class Daemon: Sendable {
             }
         }
         switch outcome {
-        case .processed(let articles, let bytesIn, let bytesOut, let seconds):
+        case .processed(let tally, let bytesIn, let bytesOut, let seconds):
             state.withLock { s in
                 s.retryDelays[item.name] = nil
                 s.statusBytes += bytesIn
             }
             metrics.update { m in
                 m.filesProcessed += 1
-                m.articles += articles
+                m.articles += tally.written
+                m.languages.merge(tally.languages, uniquingKeysWith: +)
+                m.otherLanguages.merge(tally.otherLanguages, uniquingKeysWith: +)
                 m.bytesIn += bytesIn
                 m.bytesOut += bytesOut
             }
@@ -560,29 +562,34 @@ public final class Daemon: Sendable {
             if error.isTransient, case .file(let fileError) = error { return .retry(fileError) }
             return quarantineOutcome(workPath, name, error.kind, error.description, sha)
         }
-        if streamed.issueCount > 0 {
+        let otherLanguages = streamed.tally.otherLanguageCount
+        if streamed.issueCount > 0 || otherLanguages > 0 {
             for issue in streamed.issues.prefix(20) {
                 logger.warning("skipped part of the input", metadata: ["file": "\(name)", "where": "\(issue)"])
             }
+            var parts: [String] = []
+            if streamed.issueCount > 0 { parts.append("\(streamed.issueCount) part(s) skipped") }
+            if otherLanguages > 0 { parts.append("\(otherLanguages) article(s) in other languages left out") }
             writeReason(
                 to: spool.done + "/" + name + ".issues.json",
                 name: name,
-                kind: "partial",
-                message: "\(streamed.issueCount) part(s) skipped; the rest was output to \(outputName)",
+                kind: streamed.issueCount > 0 ? "partial" : "filtered",
+                message: parts.joined(separator: ", ") + "; the rest was output to \(outputName)",
                 sha256: sha,
-                issues: streamed.issues
+                issues: streamed.issues,
+                otherLanguages: streamed.tally.otherLanguages
             )
         }
         let seconds = monotonicSeconds() - started
         logger.info(
             "processed",
             metadata: [
-                "file": "\(name)", "output": "\(outputName)", "articles": "\(streamed.articles)",
+                "file": "\(name)", "output": "\(outputName)", "articles": "\(streamed.tally.written)",
                 "bytes-in": "\(streamed.inputBytes)", "bytes-out": "\(streamed.outputBytes)", "ms": "\(Int(seconds * 1000))",
             ]
         )
         if let outcome = retire(workPath, name: name, configuration: configuration) { return outcome }
-        return .processed(articles: streamed.articles, bytesIn: streamed.inputBytes, bytesOut: streamed.outputBytes, seconds: seconds)
+        return .processed(tally: streamed.tally, bytesIn: streamed.inputBytes, bytesOut: streamed.outputBytes, seconds: seconds)
     }
 
     /// `<name>.jsonl.gz`, unless a different output already has that name (an earlier file of the same
@@ -633,7 +640,15 @@ public final class Daemon: Sendable {
         logger.error("quarantined", metadata: ["file": "\(name)", "reason": "\(kind)", "message": "\(message)"])
     }
 
-    private func writeReason(to path: String, name: String, kind: String, message: String, sha256: String?, issues: [ReadIssue]) {
+    private func writeReason(
+        to path: String,
+        name: String,
+        kind: String,
+        message: String,
+        sha256: String?,
+        issues: [ReadIssue],
+        otherLanguages: [String: Int] = [:]
+    ) {
         var json = JSONWriter()
         json.beginObject()
         json.key("file")
@@ -662,6 +677,15 @@ public final class Daemon: Sendable {
                 json.endObject()
             }
             json.endArray()
+        }
+        if !otherLanguages.isEmpty {
+            json.key("other_languages")
+            json.beginObject()
+            for code in otherLanguages.keys.sorted() {
+                json.key(dynamic: code)
+                json.int(otherLanguages[code]!)
+            }
+            json.endObject()
         }
         json.key("instance")
         json.string(configuration.instance)

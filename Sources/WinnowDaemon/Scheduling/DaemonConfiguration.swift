@@ -146,6 +146,13 @@ extension DaemonConfiguration {
         case "max-json-depth": pipeline.limits.maxJSONDepth = try integer()
         case "max-articles": pipeline.limits.maxArticles = try integer()
         case "top-terms": pipeline.topTerms = try integer()
+        case "langid": pipeline.identifyLanguage = try flag()
+        case "languages":
+            do {
+                pipeline.languages = value.allSatisfy { $0 == " " } ? nil : try PipelineConfiguration.parseLanguages(value)
+            } catch {
+                throw ConfigurationError(path: "", line: 0, reason: "languages: \(error)")
+            }
         case "max-seconds-per-file": pipeline.maxSecondsPerFile = try number()
         default:
             throw ConfigurationError(path: "", line: 0, reason: "unknown key '\(key)'")

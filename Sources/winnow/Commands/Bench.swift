@@ -12,8 +12,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure each stage of the pipeline on your own files, in memory.",
         discussion: """
-            Stages: tokenize and sentences (on the files' text), clean (on the article bodies), analyze (on the \
-            clean texts), pipeline (read, clean, tokenize, analyze, serialise: everything but compression), gzip \
+            Stages: tokenize and sentences (on the files' text), clean (on the article bodies), analyze and langid \
+            (on the clean texts and titles), pipeline (read, clean, tokenize, analyze, serialise: everything but compression), gzip \
             (the records, at --level), and end_to_end (pipeline and gzip, files spread over --threads). Each stage \
             runs once to warm up, then --runs times; MB/s is the stage's own input divided by the median time; \
             share is the stage's time relative to pipeline's.
@@ -37,6 +37,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Only these stages (comma-separated), e.g. tokenize,sentences.")
     var stages: String?
+
+    @Flag(help: "Run the pipeline without language identification (to measure what it costs).")
+    var noLangid = false
 
     struct Stage {
         var name: String
@@ -64,6 +67,7 @@ struct Bench: ParsableCommand {
         let reader = DumpReader()
         var bodies: [(body: [UInt8], title: [UInt8], valid: Bool)] = []
         var texts: [[UInt8]] = []
+        var titles: [[UInt8]] = []
         var decoded: [[UInt8]] = []
         for file in files {
             let input = try? file.withUnsafeBytes { buffer in
@@ -77,12 +81,20 @@ struct Bench: ParsableCommand {
         let cleaner = Cleaner()
         for (body, title, valid) in bodies {
             texts.append(body.withUnsafeBytes { b in title.withUnsafeBytes { cleaner.clean(body: b, title: $0, bodyIsValidUTF8: valid).text } })
+            titles.append(title)
         }
         var jsonl: [[UInt8]] = []
-        var pipeline = Pipeline()
+        let configuration = {
+            var configuration = PipelineConfiguration()
+            configuration.identifyLanguage = !noLangid
+            return configuration
+        }()
+        var pipeline = Pipeline(configuration: configuration)
         for file in files { jsonl.append((try? pipeline.process(file, sourceName: "bench").jsonl) ?? []) }
 
         var stages: [Stage] = []
+        /// The pipeline's extra time with language identification, as a share (median of paired runs).
+        var langidCost: Double?
         let selected = self.stages.map { Set($0.split(separator: ",").map(String.init)) }
         func measure(_ name: String, bytes: Int, _ body: () -> Void) {
             if let selected, !selected.contains(name) { return }
@@ -131,8 +143,43 @@ struct Bench: ParsableCommand {
         measure("analyze", bytes: texts.reduce(0) { $0 + $1.count }) {
             for text in texts { _ = text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true) } }
         }
+        var identifier = LanguageIdentifier()
+        measure("langid", bytes: texts.reduce(0) { $0 + $1.count } + titles.reduce(0) { $0 + $1.count }) {
+            for (text, title) in zip(texts, titles) {
+                _ = text.withUnsafeBytes { body in title.withUnsafeBytes { identifier.identify(title: $0, body: body) } }
+            }
+        }
         measure("pipeline", bytes: corpusBytes) {
             for file in files { _ = try? pipeline.process(file, sourceName: "bench") }
+        }
+        // What language identification costs: the pipeline without it, run by run in turn with the pipeline
+        // with it (on these shared machines, runs taken apart can differ by more than the cost itself).
+        if selected?.contains("langid_cost") == true {
+            var without = configuration
+            without.identifyLanguage = !configuration.identifyLanguage
+            var other = Pipeline(configuration: without)
+            progress("measuring langid_cost…")
+            var ratios: [Double] = []
+            for _ in 0...max(1, runs) {
+                // File by file in turn, so that a slow patch of the machine weighs on both alike.
+                var with = 0.0
+                var none = 0.0
+                for (index, file) in files.enumerated() {
+                    // Each goes first every other file: the second one finds the file's bytes in the cache.
+                    let first = index % 2 == 0
+                    let a = monotonicSeconds()
+                    _ = first ? try? pipeline.process(file, sourceName: "bench") : try? other.process(file, sourceName: "bench")
+                    let b = monotonicSeconds()
+                    _ = first ? try? other.process(file, sourceName: "bench") : try? pipeline.process(file, sourceName: "bench")
+                    let c = monotonicSeconds()
+                    with += first ? b - a : c - b
+                    none += first ? c - b : b - a
+                }
+                ratios.append(configuration.identifyLanguage ? with / none : none / with)
+            }
+            ratios.removeFirst()
+            ratios.sort()
+            langidCost = ratios[ratios.count / 2] - 1
         }
         let level = self.level
         measure("gzip", bytes: jsonl.reduce(0) { $0 + $1.count }) {
@@ -147,7 +194,7 @@ struct Bench: ParsableCommand {
         measure("end_to_end", bytes: corpusBytes) {
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: fileWorkers) { _ in
-                let processor = FileProcessor(configuration: PipelineConfiguration(), level: level, parallelism: parallelism)
+                let processor = FileProcessor(configuration: configuration, level: level, parallelism: parallelism)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
                     guard index < sharedFiles.count else { break }
@@ -174,6 +221,10 @@ struct Bench: ParsableCommand {
             out.int(threads)
             out.key("level")
             out.int(level)
+            if let langidCost {
+                out.key("langid_cost")
+                out.fixed(langidCost, decimals: 4)
+            }
             out.key("stages")
             out.beginArray()
             for stage in stages {
@@ -197,6 +248,9 @@ struct Bench: ParsableCommand {
             return
         }
         print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), level \(level)")
+        if let langidCost {
+            print("language identification costs the pipeline \(format1(langidCost * 100)) % (median of \(max(1, runs)) paired runs)")
+        }
         print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9))
         for stage in stages {
             let rate = Double(stage.bytes) / 1e6 / stage.seconds

@@ -19,11 +19,20 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("author-field"), help: "JSON fields holding the author (comma-separated).")
     var authorFields: String?
 
+    @Option(name: .customLong("language-field"), help: "JSON fields stating the article's language, kept as meta.language (comma-separated).")
+    var languageFields: String?
+
     @Option(name: .customLong("rules"), help: "A file of extra boilerplate rules (same format as the built-in ones).")
     var rulesFile: String?
 
     @Option(help: "Most top terms listed per record (default 10).")
     var topTerms: Int?
+
+    @Flag(help: "Do not identify each article's language (no language field; stopword lists pooled).")
+    var noLangid = false
+
+    @Option(help: "Keep only articles in these languages (ISO 639-1 codes, comma-separated; und for undetermined); the others are counted, not written.")
+    var languages: String?
 
     @Option(help: "Largest article body in bytes; longer ones are cut and flagged (default 16 MiB).")
     var maxArticleBytes: Int?
@@ -48,11 +57,17 @@ struct PipelineOptions: ParsableArguments {
         if let fields = list(urlFields) { configuration.fields.url = fields }
         if let fields = list(dateFields) { configuration.fields.date = fields }
         if let fields = list(authorFields) { configuration.fields.author = fields }
+        if let fields = list(languageFields) { configuration.fields.language = fields }
         if let rulesFile {
             let bytes = try FileSystem.readFile(rulesFile)
             try configuration.rules.add(parsing: String(decoding: bytes, as: UTF8.self))
         }
         if let topTerms { configuration.topTerms = topTerms }
+        if noLangid { configuration.identifyLanguage = false }
+        if let languages { configuration.languages = try PipelineConfiguration.parseLanguages(languages) }
+        if configuration.languages != nil && !configuration.identifyLanguage {
+            throw ValidationError("--languages needs language identification: drop --no-langid")
+        }
         if let maxArticleBytes { configuration.limits.maxArticleBytes = maxArticleBytes }
         if let maxLineBytes { configuration.limits.maxLineBytes = maxLineBytes }
         if let maxDecompressedBytes { configuration.limits.inflate.maxOutputBytes = maxDecompressedBytes }

@@ -146,6 +146,11 @@ func printError(_ message: String) {
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
+func printNote(_ message: String) {
+    var line = "winnow: " + message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
 func printWarning(_ message: String) {
     var line = "winnow: warning: " + message + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
@@ -239,6 +244,9 @@ final class Runner: Sendable {
                 let outcome = try processor.stream(source, sourceName: job.sourceName, sha256: sha) { records in writeAll(1, records) }
                 bytesIn = outcome.inputBytes
                 for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
+                if outcome.tally.otherLanguageCount > 0 && !quiet {
+                    printNote("\(job.path): \(outcome.tally.written) written" + languageSummary(outcome.tally))
+                }
             }
         } catch {
             printError("\(job.path): \(error)")
@@ -271,8 +279,16 @@ final class Runner: Sendable {
             let kinds = outcome.skippedRecords.keys.sorted().map { "\($0) \(outcome.skippedRecords[$0]!)" }.joined(separator: ", ")
             skipped += ", other records skipped (\(kinds))"
         }
+        skipped += languageSummary(outcome.tally)
         return "\(name): \(articles)\(skipped), \(formatBytes(outcome.inputBytes)) in, \(formatBytes(outcome.outputBytes)) out, \(format1(rate)) MB/s"
     }
+}
+
+/// ", 3 in other languages left out (fr 2, de 1)", or nothing.
+func languageSummary(_ tally: ArticleTally) -> String {
+    guard tally.otherLanguageCount > 0 else { return "" }
+    let byCode = tally.otherLanguages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
+    return ", \(tally.otherLanguageCount) in other languages left out (\(byCode.joined(separator: ", ")))"
 }
 
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
@@ -295,7 +311,7 @@ func writeStderr(_ text: String) {
 
 func format1(_ value: Double) -> String {
     let tenths = Int((value * 10).rounded())
-    return "\(tenths / 10).\(tenths % 10)"
+    return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
 }
 
 func formatBytes(_ count: Int) -> String {
