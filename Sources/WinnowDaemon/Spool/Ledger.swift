@@ -1,3 +1,4 @@
+import WinnowCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Dispatch
+import WinnowCore
 
 #if canImport(Glibc)
 import Glibc
