@@ -188,7 +188,9 @@ import WinnowCore
         let inputs: [(name: String, bytes: [UInt8], valid: Bool)] = [
             ("seed", try fixture("seed.txt"), true),
             ("BBC with a Latin-1 byte", try fixture("bbc/sport-199.txt"), false),
-            ("Nepali with invalid bytes", try fixture("nepali-invalid-utf8.txt"), false),
+            // A cut sequence right at the body's start (the file's own first line is a paragraph, which stays in the
+            // body, and its invalid bytes lie past the size limit).
+            ("Nepali with invalid bytes", Array("शीर्षक\n".utf8) + [0xE0, 0xA4] + (try fixture("nepali-invalid-utf8.txt")), false),
             ("Arabic JSON Lines", arabic, true),
             ("JSON with a raw invalid byte", Array(#"{"title": "t", "content": "caf"#.utf8) + [0xE9] + Array(#" au lait"}"#.utf8), false),
             ("JSON with a lone surrogate escape", Array(#"{"title": "t", "content": "a \ud800 b"}"#.utf8), true),
@@ -332,5 +334,20 @@ import WinnowCore
         for invalid: [UInt8] in [[0x80], [0x80, 0x80, 0x80], [0xC0], [0xC1], [0xF5], [0x61, 0xFF]] {
             #expect(invalid.withUnsafeBytes { UTF8Bytes.unfinishedSuffixLength($0) } == 0, "\(invalid)")
         }
+    }
+}
+
+@Suite struct FirstLineTests {
+    @Test func aFirstLineThatReadsAsAParagraphStaysInTheText() throws {
+        let paragraph = "The government said on Monday that the new rules on imports would take effect next year, after a long debate in parliament about their costs."
+        let second = "Ministers met again on Tuesday, and the talks went on late into the night before an agreement was reached."
+        let (_, records) = try process(Array((paragraph + "\n\n" + second + "\n").utf8))
+        let record = try #require(records.first)
+        #expect(record["title"] as? String == paragraph)
+        #expect((record["text"] as? String)?.hasPrefix(paragraph) == true)
+        // A headline is a title only.
+        let (_, headed) = try process(Array(("Rules on imports delayed\n\n" + paragraph + "\n").utf8))
+        #expect(headed.first?["title"] as? String == "Rules on imports delayed")
+        #expect(headed.first?["text"] as? String == paragraph)
     }
 }

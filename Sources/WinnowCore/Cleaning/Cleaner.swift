@@ -360,6 +360,22 @@ public struct Cleaner: Sendable {
         let regionFirst = candidates.firstIndex { $0 >= firstLine && $0 <= lastLine }
         let regionLast = candidates.lastIndex { $0 >= firstLine && $0 <= lastLine }
         var region = (regionFirst ?? 0)..<((regionLast ?? -1) + 1)
+        // 2b. A long line right against the main text, with only blank lines between, is its lead or its last
+        //     paragraph, even without final punctuation (feeds drop it) or with few stopwords.
+        func extends(from a: Int, to b: Int) -> Bool {
+            let f = lines[candidates[b]].features
+            let (first, last) = (min(candidates[a], candidates[b]), max(candidates[a], candidates[b]))
+            return f.words >= 30 && f.separators < 2
+                && lines[(first + 1)..<last].allSatisfy { $0.range.isEmpty && $0.verdict.isKept }
+        }
+        if !region.isEmpty {
+            while region.lowerBound > 0 && extends(from: region.lowerBound, to: region.lowerBound - 1) {
+                region = (region.lowerBound - 1)..<region.upperBound
+            }
+            while region.upperBound < candidates.count && extends(from: region.upperBound - 1, to: region.upperBound) {
+                region = region.lowerBound..<(region.upperBound + 1)
+            }
+        }
 
         // 3. The footer zone: a footer marker ("Comments") after the main text began ends the article. One
         //    before it (a share bar's "Comments" link) does not.
@@ -414,7 +430,9 @@ public struct Cleaner: Sendable {
             let after = k + 1 < region.upperBound && isProse(k + 1)
             // A short sentence next to prose ("This game will help you!") is part of it too.
             let shortSentence = (before || after) && f.endsLikeSentence && f.words >= 4
-            if !(before && after) && !shortSentence {
+            // So is a paragraph (2b) that lacks its final stop.
+            let paragraph = (before || after) && f.words >= 30 && f.separators < 2
+            if !(before && after) && !shortSentence && !paragraph {
                 lines[i].verdict = f.words <= 3 ? .menu : (f.isSentenceLike ? .notProse : .shortLine)
             }
         }

@@ -247,7 +247,12 @@ struct LineFeatures {
     ///   use stopwords): then a long line without them is a tag cloud or a link list, not prose.
     func score(stopwordLanguage: Bool) -> Double {
         var value = baseScore
-        if stopwordLanguage && words >= 10 && stopwords * 100 < words * 8 { value = min(value, -1) }
+        // A long sentence is prose whatever its words (Arabic and other languages fold many function words into
+        // their neighbours).
+        if stopwordLanguage && words >= 10 && !(endsLikeSentence && words >= 25 && stopwords > 0)
+            && stopwords * 100 < words * (endsLikeSentence ? 5 : 8) {
+            value = min(value, -1)
+        }
         if words >= 15 && !endsLikeSentence && capitalised * 10 >= words * 6 { value = min(value, -1) }
         return value
     }
@@ -277,10 +282,13 @@ struct LineFeatures {
         while i > 0 {
             let b = line[i - 1]
             // ASCII closers.
-            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || b == UInt8(ascii: ")") || b == UInt8(ascii: "]") || b == 0x20 {
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") || b == UInt8(ascii: ")") || b == UInt8(ascii: "]") || b == 0x20
+                || b == 0x09 || b == 0x0D {
                 i -= 1
                 continue
             }
+            // A no-break space (C2 A0) left at the end of a paragraph.
+            if i >= 2 && line[i - 2] == 0xC2 && b == 0xA0 { i -= 2; continue }
             // UTF-8 closers: ’ ” (E2 80 99, E2 80 9D), » (C2 BB), 」(E3 80 8D), ） (EF BC 89).
             if i >= 3 && line[i - 3] == 0xE2 && line[i - 2] == 0x80 && (b == 0x99 || b == 0x9D) { i -= 3; continue }
             if i >= 2 && line[i - 2] == 0xC2 && b == 0xBB { i -= 2; continue }

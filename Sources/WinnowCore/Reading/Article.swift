@@ -35,6 +35,9 @@ public struct RawArticle: Sendable {
     public var bodyIsValidUTF8 = false
     /// Whether the body was cut at the article size limit.
     public var truncated: Bool
+    /// Whether the title is the body's first line too (a plain-text article that starts with a paragraph, not
+    /// a headline): the cleaner then does not take that line for a repeat of the title.
+    public var titleInBody = false
     /// The article's offset in the whole decompressed input, when `offset` is relative to a buffer that is
     /// not a contiguous slice of it (web archive records gathered into one chunk).
     public var absoluteOffset: Int?

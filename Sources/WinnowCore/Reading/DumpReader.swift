@@ -163,6 +163,7 @@ public struct DumpReader: Sendable {
     public func readPlainText(_ bytes: UnsafeRawBufferPointer, from start: Int, invalidBytes: Int? = nil) -> RawArticle {
         var lineStart = start
         var title: Range<Int> = start..<start
+        var titleInBody = false
         var bodyStart = bytes.count
         while lineStart < bytes.count {
             var lineEnd = lineStart
@@ -175,7 +176,10 @@ public struct DumpReader: Sendable {
             }
             if !trimmed.isEmpty {
                 title = trimmed
-                bodyStart = min(lineEnd + 1, bytes.count)
+                // A first line that reads as a paragraph (twenty words or more, ending like a sentence) is the
+                // article's first paragraph, not a headline: it is the title and stays in the body too.
+                titleInBody = Self.readsAsParagraph(UnsafeRawBufferPointer(rebasing: bytes[trimmed]))
+                bodyStart = titleInBody ? lineStart : min(lineEnd + 1, bytes.count)
                 break
             }
             lineStart = lineEnd + 1
@@ -204,7 +208,22 @@ public struct DumpReader: Sendable {
         )
         // The body is a slice of the span just checked, cut at a line end or a character boundary.
         article.bodyIsValidUTF8 = repaired == 0
+        article.titleInBody = titleInBody
         return article
+    }
+
+    /// Whether a line reads as a paragraph of prose rather than a headline: at least twenty words, and a
+    /// sentence end (in any of several scripts) before closing quotes at its end.
+    static func readsAsParagraph(_ line: UnsafeRawBufferPointer) -> Bool {
+        var words = 0
+        var inWord = false
+        for b in line {
+            let space = b == 0x20 || b == 0x09
+            if !space && !inWord { words += 1 }
+            inWord = !space
+        }
+        guard words >= 20 else { return false }
+        return LineFeatures.endsLikeSentence(line)
     }
 
     /// The largest index ≤ `limit` (and > `after`) that does not split a UTF-8 sequence.
