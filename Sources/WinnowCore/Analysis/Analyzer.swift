@@ -34,9 +34,14 @@ public struct Analyzer: Sendable {
     /// How many top terms to report.
     public var topTermCount: Int
 
+    /// Whether `analyze` keeps each word's and number's term hash, in order (`terms`), for a near-duplicate
+    /// signature.
+    public var keepsTerms = false
+
     private var tokens: [Token] = []
     private var sentences: [Range<Int>] = []
     private var counter = TermCounter()
+    private var termBuffer: [UInt32] = []
 
     public init(topTermCount: Int = 10) {
         self.topTermCount = topTermCount
@@ -80,7 +85,13 @@ public struct Analyzer: Sendable {
         }
         stats.tokens = tokens.count
         stats.sentences = sentences.count
-        let (words, wordCharacters) = counter.countWords(tokens, in: text)
+        let (words, wordCharacters): (Int, Int)
+        if keepsTerms {
+            if termBuffer.count < tokens.count { termBuffer = Array(repeating: 0, count: max(tokens.count, 2 * termBuffer.count)) }
+            (words, wordCharacters) = termBuffer.withUnsafeMutableBufferPointer { counter.countWords(tokens, in: text, terms: $0.baseAddress) }
+        } else {
+            (words, wordCharacters) = counter.countWords(tokens, in: text)
+        }
         stats.words = words
         for token in tokens {
             stats.numbers += token.kind == .number ? 1 : 0
@@ -89,6 +100,19 @@ public struct Analyzer: Sendable {
         stats.uniqueWords = counter.uniqueCount
         stats.meanWordLength = stats.words > 0 ? Double(wordCharacters) / Double(stats.words) : 0
         return (stats, topTerms(stopwords: stopwords))
+    }
+
+    /// The near-duplicate signature of the last text analysed (with `keepsTerms` on); nil for a text without words.
+    public func signature() -> DuplicateSignature? {
+        withTerms { DuplicateSignature(terms: $0) }
+    }
+
+    /// The term hashes of the words and numbers of the last text analysed, in order (when `keepsTerms`), copied.
+    public func withTermArray() -> [UInt32] { withTerms { Array($0) } }
+
+    /// The term hashes of the words and numbers of the last text analysed, in order (when `keepsTerms`).
+    func withTerms<R>(_ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
+        termBuffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0.prefix(keepsTerms ? counter.termCount : 0))) }
     }
 
     /// The most frequent words that are not stopwords, ties broken by the term's bytes, so the order is stable.

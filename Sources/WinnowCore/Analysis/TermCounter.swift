@@ -35,6 +35,10 @@ struct TermCounter {
     private var repeatedCount = 0
     private var arena: [UInt8] = []
     private var scratch: [UInt8] = []
+    /// The hash `add` counted its term under (see `countWords(_:in:terms:)`).
+    private var lastHash: UInt32 = 0
+    /// How many term hashes the last `countWords` wrote.
+    private(set) var termCount = 0
 
     init() {
         arena.reserveCapacity(1024)
@@ -76,24 +80,39 @@ struct TermCounter {
 
     /// Counts the word-like tokens (words, alphanumerics, ideographs) of `tokens`, which index `text`.
     /// Returns how many there were and their total length in characters.
-    mutating func countWords(_ tokens: [Token], in text: UnsafeRawBufferPointer) -> (words: Int, characters: Int) {
+    ///
+    /// - Parameter terms: when given, room for one value per token: the 32-bit hash of each word-like token's
+    ///   folded form, and of each number's bytes, is written there in token order (the near-duplicate
+    ///   signature's words), and `termCount` says how many.
+    mutating func countWords(
+        _ tokens: [Token],
+        in text: UnsafeRawBufferPointer,
+        terms: UnsafeMutablePointer<UInt32>? = nil
+    ) -> (words: Int, characters: Int) {
         var words = 0
         var totalCharacters = 0
         var next = 0
+        termCount = 0
         while next < tokens.count {
             // The fast loop: ASCII terms of up to 16 bytes, with every table pinned. It returns at a token it
             // leaves to `add` (longer or not ASCII) or when the table needs to grow.
-            let (stop, counted, characters) = tokens.withUnsafeBufferPointer { tokens in
+            let startTerms = termCount
+            let (stop, counted, characters, endTerms) = tokens.withUnsafeBufferPointer { tokens in
                 withTables { tables in
                     var i = next
                     // In registers: the closure's captures would be loaded and stored at every word.
                     var counted = 0
                     var characters = 0
+                    var termCount = startTerms
                     // Keep the table at most half full, and room for the next entry.
                     let limit = min(tables.slots.count / 2, tables.storage.count)
                     while i < tokens.count {
                         let token = tokens[i]
                         guard token.kind.isWordLike else {
+                            if let terms, token.kind == .number {
+                                terms[termCount] = Self.numberHash(text, token)
+                                termCount &+= 1
+                            }
                             i &+= 1
                             continue
                         }
@@ -103,16 +122,21 @@ struct TermCounter {
                         guard let key = Self.packedKey(start, count: n, readable: text.count - token.offset) else {
                             break
                         }
-                        tables.count(key.low, key.high, length: key.length)
+                        let hash = tables.count(key.low, key.high, length: key.length)
+                        if let terms {
+                            terms[termCount] = hash
+                            termCount &+= 1
+                        }
                         counted &+= 1
                         characters &+= key.characters
                         i &+= 1
                     }
-                    return (i, counted, characters)
+                    return (i, counted, characters, termCount)
                 }
             }
             words += counted
             totalCharacters += characters
+            termCount = endTerms
             guard stop < tokens.count else { break }
             next = stop
             if uniqueCount >= min(slots.count / 2, storage.count) {
@@ -124,6 +148,10 @@ struct TermCounter {
                 UnsafeRawBufferPointer(rebasing: text[tokens[stop].range]),
                 readable: text.count - tokens[stop].offset
             )
+            if let terms {
+                terms[termCount] = lastHash
+                termCount += 1
+            }
             next = stop + 1
         }
         return (words, totalCharacters)
@@ -141,7 +169,7 @@ struct TermCounter {
         let n = word.count
         if n <= 16 {
             if let key = Self.packedKey(base, count: n, readable: max(readable, n)) {
-                withTables { $0.count(key.low, key.high, length: key.length) }
+                lastHash = withTables { $0.count(key.low, key.high, length: key.length) }
                 return key.characters
             }
         } else {
@@ -157,13 +185,15 @@ struct TermCounter {
             }
             if ascii {
                 insert(UnsafeBufferPointer(start: base, count: n), hash: hash, lowering: true)
+                lastHash = hash
                 return n
             }
             // A script without case (Devanagari words are mostly longer than 16 bytes): the bytes are their
             // folded form, hashed and stored as they are, with no folding into the scratch buffer.
             if let characters = CaseFolding.uncasedCharacters(base, count: n) {
                 let bytes = UnsafeBufferPointer(start: base, count: n)
-                insert(bytes, hash: bytes.reduce(Self.hashStart, Self.hash), lowering: false)
+                lastHash = bytes.reduce(Self.hashStart, Self.hash)
+                insert(bytes, hash: lastHash, lowering: false)
                 return characters
             }
         }
@@ -172,12 +202,24 @@ struct TermCounter {
         scratch.withUnsafeBufferPointer { folded in
             if folded.count <= 16 {
                 let (low, high) = PackedStopwords.pack(folded.baseAddress!, count: folded.count, readable: folded.count)
-                withTables { $0.count(low, high, length: folded.count) }
+                lastHash = withTables { $0.count(low, high, length: folded.count) }
             } else {
-                insert(folded, hash: folded.reduce(Self.hashStart, Self.hash), lowering: false)
+                lastHash = folded.reduce(Self.hashStart, Self.hash)
+                insert(folded, hash: lastHash, lowering: false)
             }
         }
         return UTF8Bytes.scalarCount(word)
+    }
+
+    /// The 32-bit hash of a number token's bytes (numbers have no case), as terms of its length are hashed.
+    @inline(__always)
+    private static func numberHash(_ text: UnsafeRawBufferPointer, _ token: Token) -> UInt32 {
+        let p = text.baseAddress!.assumingMemoryBound(to: UInt8.self) + token.offset
+        guard token.length <= 16 else {
+            return UnsafeBufferPointer(start: p, count: token.length).reduce(hashStart, hash)
+        }
+        let (low, high) = PackedStopwords.pack(p, count: token.length, readable: text.count - token.offset)
+        return UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
     }
 
     /// A term longer than 16 bytes is keyed by the FNV-1a hash of its folded bytes: this is the hash before
@@ -223,8 +265,8 @@ struct TermCounter {
         /// with one test, and the count goes up by one at whichever it is. (A branch on a free slot
         /// mispredicted on every other word; writing a found entry whole again cost the scripts whose
         /// characters are words, where few are new, 3 %.)
-        @inline(__always)
-        mutating func count(_ low: UInt64, _ high: UInt64, length: Int) {
+        @inline(__always) @discardableResult
+        mutating func count(_ low: UInt64, _ high: UInt64, length: Int) -> UInt32 {
             let hash = UInt32(truncatingIfNeeded: PackedStopwords.mix(low, high) >> 32)
             let mask = slots.count &- 1
             let length = Int32(truncatingIfNeeded: length)
@@ -247,6 +289,7 @@ struct TermCounter {
             slots[slot] = Int32(truncatingIfNeeded: index)
             uniqueCount &+= index == next ? 1 : 0
             countAgain(index)
+            return hash
         }
 
         /// Adds `entry` (counted once) as the next entry, found from the free `slot`.

@@ -287,3 +287,17 @@ public enum GzipDecoder {
         return output
     }
 }
+
+/// The CRC-32 of `bytes` (zlib's, the one gzip uses), continuing from `seed`.
+public func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return seed }
+    var crc = UInt(seed)
+    var offset = 0
+    while offset < bytes.count {
+        // zlib takes lengths as 32-bit.
+        let n = min(bytes.count - offset, 1 << 30)
+        crc = CZlib.crc32(crc, base.assumingMemoryBound(to: UInt8.self) + offset, UInt32(n))
+        offset += n
+    }
+    return UInt32(truncatingIfNeeded: crc)
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import WinnowCore
+
+/// Near-duplicate signatures, the index, and repeats marked as inputs stream through.
+@Suite struct DuplicateTests {
+    /// The term hashes the pipeline's analyzer gives a text.
+    func signature(_ text: String) -> DuplicateSignature? {
+        var analyzer = Analyzer()
+        analyzer.keepsTerms = true
+        var text = text
+        return text.withUTF8 { buffer in
+            _ = analyzer.analyze(UnsafeRawBufferPointer(buffer))
+            return analyzer.signature()
+        }
+    }
+
+    /// The exact Jaccard similarity of two texts' word 5-grams (words as the tokenizer's, lower-cased).
+    func jaccard(_ a: String, _ b: String) -> Double {
+        func shingles(_ text: String) -> Set<String> {
+            let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+            guard words.count >= 5 else { return [words.joined(separator: " ")] }
+            return Set((0...(words.count - 5)).map { words[$0..<($0 + 5)].joined(separator: " ") })
+        }
+        let x = shingles(a)
+        let y = shingles(b)
+        return Double(x.intersection(y).count) / Double(x.union(y).count)
+    }
+
+    func article() throws -> String { String(decoding: try fixture("bbc/tech-001.txt"), as: UTF8.self) }
+
+    @Test func theSameWordsAreAnExactCopyWhateverTheirSpacingAndCase() throws {
+        let text = try article()
+        let a = try #require(signature(text))
+        let b = try #require(signature(text.uppercased().replacing("\n", with: "\n\n")))
+        #expect(a.exact == b.exact)
+        #expect(a.similarity(to: b) == 1)
+        #expect(signature("") == nil)
+        #expect(signature("… — !") == nil)
+        // A text of fewer than five words is one shingle.
+        #expect(signature("Three short words")!.similarity(to: signature("three SHORT words")!) == 1)
+        #expect(signature("Three short words")!.similarity(to: signature("three short birds")!) < 0.2)
+    }
+
+    @Test func theEstimateFollowsTheExactJaccardOfRealText() throws {
+        let text = try article()
+        let sentences = text.split(separator: ".").map(String.init)
+        let full = try #require(signature(text))
+        // Copies with more and more sentences left out, and one with its figures changed.
+        for dropped in [1, 3, 6, 10] {
+            let copy = sentences.enumerated().filter { $0.offset % (sentences.count / dropped + 1) != 1 }.map(\.element).joined(separator: ".")
+            let exact = jaccard(text, copy)
+            let estimate = full.similarity(to: try #require(signature(copy)))
+            #expect(abs(estimate - exact) < 0.08, "\(dropped) dropped: estimate \(estimate), exact \(exact)")
+        }
+        let figures = text.replacing("2", with: "7")
+        #expect(abs(full.similarity(to: try #require(signature(figures))) - jaccard(text, figures)) < 0.08)
+        // Another article shares nothing.
+        let other = String(decoding: try fixture("bbc/business-001.txt"), as: UTF8.self)
+        #expect(full.similarity(to: try #require(signature(other))) < 0.05)
+    }
+
+    @Test func theIndexFindsTheBestEarlierMatchAndForgetsWhatItIsTold() throws {
+        let text = try article()
+        let sentences = text.split(separator: ".").map(String.init)
+        let index = DuplicateIndex()
+        let original = IndexedArticle(id: RecordID(high: 1, low: 1), signature: try #require(signature(text)))
+        let other = IndexedArticle(id: RecordID(high: 2, low: 2), signature: try #require(signature(String(decoding: try fixture("bbc/business-001.txt"), as: UTF8.self))))
+        let originalOrdinal = index.insert(original)
+        index.insert(other)
+        let near = try #require(signature(sentences.dropLast(2).joined(separator: ".")))
+        let match = try #require(index.match(near))
+        #expect(match.of == original.id)
+        #expect(!match.exact)
+        #expect(match.similarity >= 0.8 && match.similarity < 1)
+        #expect(index.match(original.signature)?.exact == true)
+        // Far below the threshold: no match, not even a candidate's.
+        #expect(index.match(try #require(signature(sentences.prefix(3).joined(separator: ".")))) == nil)
+        index.remove([originalOrdinal])
+        #expect(index.match(near) == nil)
+        #expect(index.count == 1)
+    }
+
+    @Test func aBoundedIndexForgetsItsOldestHalf() throws {
+        var configuration = DuplicateIndex.Configuration()
+        configuration.capacity = 4
+        let index = DuplicateIndex(configuration: configuration)
+        let texts = (0..<7).map { i in "Article number \(i) tells of event \(i) in some detail, with figures \(i * 7) and \(i * 13) and names." }
+        for (i, text) in texts.enumerated() { index.insert(IndexedArticle(id: RecordID(high: 0, low: UInt64(i)), signature: try #require(signature(text)))) }
+        #expect(index.count <= 4)
+        #expect(index.match(try #require(signature(texts[0]))) == nil, "the oldest is forgotten")
+        #expect(index.match(try #require(signature(texts[6])))?.of == RecordID(high: 0, low: 6))
+    }
+
+    @Test func savedArticlesReadBackTheSame() throws {
+        let article = IndexedArticle(id: RecordID(hex: "329a3c44b56e654639ff3b56895fa4ad")!, signature: try #require(signature(try self.article())))
+        var bytes: [UInt8] = []
+        article.encode(into: &bytes)
+        #expect(bytes.count == IndexedArticle.encodedSize)
+        #expect(bytes.withUnsafeBytes { IndexedArticle(decoding: $0) } == article)
+        #expect(article.id.description == "329a3c44b56e654639ff3b56895fa4ad")
+    }
+
+    /// Streams inputs through one index session after another, as `winnow process` does.
+    func stream(_ inputs: [[UInt8]], policy: DuplicatePolicy = .mark, parallelism: Int = 1, chunkBytes: Int = 64 * 1024)
+        throws -> [(StreamOutcome, [[String: Any]])]
+    {
+        var configuration = PipelineConfiguration()
+        configuration.duplicates = policy
+        var streaming = StreamingPipeline(configuration: configuration, chunkBytes: chunkBytes, parallelism: parallelism)
+        streaming.compressOutput = false
+        let index = DuplicateIndex()
+        return try inputs.enumerated().map { number, bytes in
+            var source = MemorySource(bytes)
+            var output: [UInt8] = []
+            let session = DuplicateSession(index: index)
+            let outcome = try streaming.run(&source, sourceName: "input-\(number)", sha256: SHA256.hex(bytes), duplicates: session) {
+                output += $0
+            }
+            return (outcome, try records(output))
+        }
+    }
+
+    @Test func repeatsAreMarkedWithTheirEarlierArticleAcrossInputs() throws {
+        let text = try fixture("bbc/tech-001.txt")
+        var copy = text
+        copy += Array("\nThe company also said it would hire two hundred more engineers in Britain next year.\n".utf8)
+        let results = try stream([text, try fixture("bbc/business-001.txt"), copy, text])
+        let first = try #require(results[0].1.first)
+        #expect(first["duplicate"] == nil)
+        #expect(results[1].1.first?["duplicate"] == nil)
+        let near = try #require(results[2].1.first)
+        #expect(near[path: "duplicate", "of"] as? String == first["id"] as? String)
+        #expect(near[path: "duplicate", "kind"] as? String == "near")
+        #expect((near[path: "duplicate", "similarity"] as? Double ?? 0) >= 0.8)
+        let exact = try #require(results[3].1.first)
+        #expect(exact[path: "duplicate", "kind"] as? String == "exact")
+        #expect(results[3].0.tally.duplicates == 1 && results[3].0.tally.exactDuplicates == 1)
+        // The member sits after the language, and the record stays valid JSON with the same other fields.
+        let keys = try #require(String(data: try JSONSerialization.data(withJSONObject: exact), encoding: .utf8))
+        #expect(keys.contains("\"duplicate\""))
+    }
+
+    @Test func droppedRepeatsAreCountedNotWritten() throws {
+        let dump = try fixture("arabic-8.jsonl")
+        let lines = dump.split(separator: 0x0A, omittingEmptySubsequences: true)
+        // The dump with its first three articles again at the end.
+        let repeated = dump + lines.prefix(3).flatMap { Array($0) + [0x0A] }
+        let ((outcome, records), _) = (try stream([repeated], policy: .drop)[0], ())
+        #expect(records.count == lines.count)
+        #expect(outcome.tally.droppedDuplicates == 3)
+        #expect(outcome.tally.written == lines.count)
+        #expect(outcome.tally.languages["ar"] == lines.count)
+    }
+
+    @Test func theAnswersAreTheSameWhateverTheNumberOfThreads() throws {
+        // A dump of many chunks with repeats spread over them: chunks are looked up in input order.
+        var dump: [UInt8] = []
+        let arabic = try fixture("arabic-8.jsonl")
+        for _ in 0..<12 { dump += arabic }
+        let one = try stream([dump], parallelism: 1, chunkBytes: 64 * 1024)[0]
+        let two = try stream([dump], parallelism: 2, chunkBytes: 64 * 1024)[0]
+        #expect(one.0.chunks > 4)
+        #expect(one.0.tally == two.0.tally)
+        #expect(one.0.tally.duplicates == 8 * 11)
+        let marks = { (records: [[String: Any]]) in records.map { $0[path: "duplicate", "of"] as? String ?? "" } }
+        #expect(marks(one.1) == marks(two.1))
+    }
+}
