@@ -19,6 +19,9 @@ public struct PipelineConfiguration: Sendable {
     /// Keep only articles in these languages (ISO 639-1 codes, `und` for undetermined ones); the others are
     /// counted, not written. Nil: every language.
     public var languages: Set<String>?
+    /// What to do with an article that repeats an earlier one (found through a `DuplicateSession`); nil: no
+    /// article-level deduplication.
+    public var duplicates: DuplicatePolicy? = .mark
     /// Cross-document line memory for the cleaner (built by the caller over a batch).
     public var memory: LineMemory?
     /// The most seconds one input may take; checked between articles and chunks (every stage is linear in
@@ -51,6 +54,29 @@ extension PipelineConfiguration {
     }
 }
 
+/// What becomes of an article that repeats an earlier one.
+public enum DuplicatePolicy: String, Sendable, CaseIterable {
+    /// Written, with `"duplicate": {"of": …, "similarity": …, "kind": …}`.
+    case mark
+    /// Left out of the output, and counted.
+    case drop
+}
+
+/// Where a record lies in a chunk's JSON Lines, and what near-duplicate detection needs of it.
+struct RecordSlot {
+    /// The record's first byte, and the byte after its line end.
+    var start: Int
+    var end: Int
+    /// Where a `"duplicate"` member goes (after the text, or the language when there is one).
+    var hole: Int
+    var id: RecordID
+    /// The record's language, for the counts (nil when language identification is off).
+    var language: String?
+    /// Nil for a text without words.
+    var signature: DuplicateSignature?
+    var match: DuplicateMatch?
+}
+
 /// What became of the articles of an input (or of a chunk of it).
 public struct ArticleTally: Sendable, Equatable {
     /// Records written.
@@ -59,6 +85,11 @@ public struct ArticleTally: Sendable, Equatable {
     public var languages: [String: Int] = [:]
     /// Articles left out because their language was not among those asked for, by language.
     public var otherLanguages: [String: Int] = [:]
+    /// Articles that repeat an earlier one: marked (written), or left out (`DuplicatePolicy.drop`); of both,
+    /// the exact copies.
+    public var duplicates = 0
+    public var droppedDuplicates = 0
+    public var exactDuplicates = 0
 
     public init() {}
 
@@ -69,6 +100,9 @@ public struct ArticleTally: Sendable, Equatable {
         written += other.written
         languages.merge(other.languages, uniquingKeysWith: +)
         otherLanguages.merge(other.otherLanguages, uniquingKeysWith: +)
+        duplicates += other.duplicates
+        droppedDuplicates += other.droppedDuplicates
+        exactDuplicates += other.exactDuplicates
     }
 }
 
@@ -97,6 +131,8 @@ public struct Pipeline: Sendable {
     private let cleaner: Cleaner
     private var analyzer: Analyzer
     private var identifier = LanguageIdentifier()
+    /// The streaming pipeline `process` runs (made at its first call).
+    private var streaming: StreamingPipeline?
     /// The stopwords of the last language looked up (articles of a dump mostly share one).
     private var stopwords = (code: "", list: StopwordList.pooled)
 
@@ -107,55 +143,47 @@ public struct Pipeline: Sendable {
         analyzer = Analyzer(topTermCount: configuration.topTerms)
     }
 
-    /// Processes one input file held in memory.
+    /// Processes one input file held in memory: the streaming pipeline that the daemon and `winnow process` run,
+    /// with the bytes as its source and the records uncompressed.
     ///
     /// - Parameters:
     ///   - bytes: the file's bytes as stored (gzip or not).
     ///   - sourceName: the name written to `source.file`.
+    ///   - duplicates: where repeated articles are looked up (nil: none is).
     /// - Returns: the records as JSON Lines (not compressed).
-    /// - Throws: `InputError` if nothing in the file can be used, or if its gzip stream is broken in any way
-    ///   (`StreamingPipeline`, which the daemon and `winnow process` use, reads a stream cut short up to the cut).
-    public mutating func process(_ bytes: UnsafeRawBufferPointer, sourceName: String) throws(InputError) -> ProcessedInput {
-        let decoded = try DecodedInput.decode(bytes, limits: configuration.limits.inflate)
-        var source = SourceInfo(file: sourceName, sha256: SHA256.hex(bytes))
-        source.gzip = decoded.gzip
-        source.encoding = decoded.encoding
-        guard let utf8 = decoded.bytes else {
-            source.inputIsFile = true
-            return try processDecompressed(bytes, source: source, inputBytes: bytes.count)
-        }
-        let captured = source
-        return try utf8.withUnsafeBytes { buffer in
-            Result { () throws(InputError) in try processDecompressed(buffer, source: captured, inputBytes: bytes.count) }
-        }.get()
-    }
-
-    /// Processes one input file held in an array.
-    public mutating func process(_ bytes: [UInt8], sourceName: String) throws(InputError) -> ProcessedInput {
-        try bytes.withUnsafeBytes { buffer in
-            Result { () throws(InputError) in try process(buffer, sourceName: sourceName) }
-        }.get()
-    }
-
-    private mutating func processDecompressed(_ bytes: UnsafeRawBufferPointer, source: SourceInfo, inputBytes: Int)
-        throws(InputError) -> ProcessedInput
+    /// - Throws: `InputError` if nothing in the file can be used.
+    public mutating func process(_ bytes: [UInt8], sourceName: String, duplicates: DuplicateSession? = nil) throws(InputError)
+        -> ProcessedInput
     {
-        let contents = try reader.readDecompressed(bytes)
-        var source = source
-        source.format = contents.format
-        source.input = bytes
-        var out = JSONWriter(capacity: bytes.count + bytes.count / 2 + 1024)
-        let tally = try writeRecords(contents.articles, source: source, into: &out)
+        if streaming == nil {
+            var fresh = StreamingPipeline(configuration: configuration)
+            fresh.compressOutput = false
+            streaming = fresh
+        }
+        var source = MemorySource(bytes)
+        var jsonl: [UInt8] = []
+        jsonl.reserveCapacity(bytes.count + bytes.count / 2 + 1024)
+        let outcome: StreamOutcome
+        do {
+            outcome = try streaming!.run(&source, sourceName: sourceName, sha256: SHA256.hex(bytes), duplicates: duplicates) {
+                jsonl.append(contentsOf: $0)
+            }
+        } catch let error as InputError {
+            throw error
+        } catch {
+            // Memory cannot fail to read, and uncompressed records cannot fail to compress.
+            preconditionFailure("the in-memory pipeline failed outside its input: \(error)")
+        }
         return ProcessedInput(
-            jsonl: out.bytes,
-            articles: contents.articles.count,
-            format: contents.format,
-            gzip: source.gzip,
-            sha256: source.sha256,
-            inputBytes: inputBytes,
-            decompressedBytes: bytes.count,
-            issues: contents.issues,
-            tally: tally
+            jsonl: jsonl,
+            articles: outcome.articles,
+            format: outcome.format,
+            gzip: outcome.gzip,
+            sha256: SHA256.hex(bytes),
+            inputBytes: outcome.inputBytes,
+            decompressedBytes: outcome.decompressedBytes,
+            issues: outcome.issues,
+            tally: outcome.tally
         )
     }
 
@@ -182,24 +210,46 @@ public struct Pipeline: Sendable {
 
     /// Writes the records of `articles`, one JSON line each, for a chunk of an input.
     ///
-    /// - Parameter deadline: a monotonic time (`Deadline.now`) after which the input is abandoned.
+    /// - Parameters:
+    ///   - deadline: a monotonic time (`Deadline.now`) after which the input is abandoned.
+    ///   - slots: when given, each written record's place and near-duplicate signature is appended (the
+    ///     streaming pipeline then looks them up, in input order, and marks or drops the repeats).
     /// - Returns: what became of the articles (written, by language; left out for their language).
     /// - Throws: `InputError.tooSlow` past the deadline.
     @discardableResult
     public mutating func writeRecords(_ articles: [RawArticle], source: SourceInfo, deadline: Deadline? = nil, into out: inout JSONWriter)
         throws(InputError) -> ArticleTally
     {
+        var slots: [RecordSlot]?
+        return try writeRecords(articles, source: source, deadline: deadline, into: &out, slots: &slots)
+    }
+
+    mutating func writeRecords(
+        _ articles: [RawArticle],
+        source: SourceInfo,
+        deadline: Deadline?,
+        into out: inout JSONWriter,
+        slots: inout [RecordSlot]?
+    ) throws(InputError) -> ArticleTally {
         var tally = ArticleTally()
+        analyzer.keepsTerms = slots != nil
         for article in articles {
             if let deadline, deadline.hasPassed { throw .tooSlow(seconds: deadline.budget) }
-            let language = writeRecord(article, source: source, into: &out)
-            if let language, let wanted = configuration.languages, !wanted.contains(language) {
+            let start = out.bytes.count
+            let written = writeRecord(article, source: source, into: &out)
+            if let language = written.language, let wanted = configuration.languages, !wanted.contains(language) {
                 tally.otherLanguages[language, default: 0] += 1
                 continue
             }
             out.bytes.append(0x0A)
             tally.written += 1
-            if let language { tally.languages[language, default: 0] += 1 }
+            if let language = written.language { tally.languages[language, default: 0] += 1 }
+            if slots != nil {
+                let signature = analyzer.signature()
+                slots!.append(
+                    RecordSlot(start: start, end: out.bytes.count, hole: written.hole, id: written.id, language: written.language, signature: signature)
+                )
+            }
         }
         return tally
     }
@@ -207,8 +257,11 @@ public struct Pipeline: Sendable {
     /// Cleans and analyses one article and writes its record, unless its language is not among those asked
     /// for (then nothing is written).
     ///
-    /// - Returns: the article's language (nil when language identification is off).
-    mutating func writeRecord(_ article: RawArticle, source: SourceInfo, into out: inout JSONWriter) -> String? {
+    /// - Returns: the article's language (nil when language identification is off), its record id, and where a
+    ///   `"duplicate"` member would go.
+    mutating func writeRecord(_ article: RawArticle, source: SourceInfo, into out: inout JSONWriter)
+        -> (language: String?, id: RecordID, hole: Int)
+    {
         var meta = ArticleMeta()
         for (key, value) in article.fields {
             switch key {
@@ -228,8 +281,9 @@ public struct Pipeline: Sendable {
             configuration.identifyLanguage
             ? article.body.withUnsafeBytes { body in article.title.withUnsafeBytes { identifier.identify(title: $0, body: body) } }
             : nil
+        let cleanerTitle = article.titleInBody ? [] : article.title
         let cleaned = article.body.withUnsafeBytes { body in
-            article.title.withUnsafeBytes { title in
+            cleanerTitle.withUnsafeBytes { title in
                 cleaner.clean(
                     body: body,
                     title: title,
@@ -249,14 +303,15 @@ public struct Pipeline: Sendable {
                 }
             }
         }
-        if let language, let wanted = configuration.languages, !wanted.contains(language.code) { return language.code }
+        let id = Self.recordID(article: article, source: source)
+        if let language, let wanted = configuration.languages, !wanted.contains(language.code) { return (language.code, id, 0) }
         var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true, stopwords: stopwordList(language?.code)) }
         stats.paragraphs = cleaned.paragraphs
         stats.repairedBytes = article.repairedBytes
 
         out.beginObject()
         out.key("id")
-        Self.writeRecordID(article: article, source: source, into: &out)
+        id.write(into: &out)
         out.key("source")
         out.beginObject()
         out.key("file")
@@ -288,6 +343,7 @@ public struct Pipeline: Sendable {
             out.key("language")
             Self.writeLanguage(language, into: &out)
         }
+        let hole = out.bytes.count
         out.key("meta")
         Self.writeMeta(cleaned.meta, into: &out)
         out.key("removed")
@@ -334,7 +390,7 @@ public struct Pipeline: Sendable {
         out.key("winnow")
         out.string(Winnow.version)
         out.endObject()
-        return language?.code
+        return (language?.code, id, hole)
     }
 
     /// The stopwords of a language (pooled for none), looked up once per run of articles in that language.
@@ -346,23 +402,37 @@ public struct Pipeline: Sendable {
 
     /// Writes a content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input, in
     /// hexadecimal (written from the bytes: no string is made per record).
-    static func writeRecordID(article: RawArticle, source: SourceInfo, into out: inout JSONWriter) {
+    static func recordID(article: RawArticle, source: SourceInfo) -> RecordID {
         // A plain-text article longer than the size limit is hashed over the part that was kept.
         let end = min(article.offset + article.length, source.input.count)
         // One article per file (plain text) that is the file's bytes as stored: its hash is the file's.
-        if source.inputIsFile && article.offset == 0 && end == source.input.count && source.sha256.utf8.count == 64 {
-            var fileHash = source.sha256
-            fileHash.withUTF8 { _ = out.string(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0.prefix(32)))) }
-            return
+        if source.inputIsFile && article.offset == 0 && end == source.input.count, let id = RecordID(hex: source.sha256.prefix(32)) {
+            return id
         }
         let span = UnsafeRawBufferPointer(rebasing: source.input[article.offset..<end])
         var hasher = SHA256()
         hasher.update(span)
-        let digest = hasher.finalize()
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { hex in
-            let count = writeHex(digest.prefix(16), into: hex)
-            _ = out.string(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: hex[..<count])))
-        }
+        return RecordID(digest: hasher.finalize())
+    }
+
+    /// Writes a `"duplicate"` member (with its leading comma, for a record's hole): `{"of": "<id>",
+    /// "similarity": 0.93, "kind": "near"}`.
+    static func writeDuplicate(_ match: DuplicateMatch, into out: inout JSONWriter) {
+        out.bytes.append(UInt8(ascii: ","))
+        var object = JSONWriter(capacity: 96)
+        object.beginObject()
+        object.key("duplicate")
+        object.beginObject()
+        object.key("of")
+        match.of.write(into: &object)
+        object.key("similarity")
+        object.fixed(match.similarity, decimals: 3)
+        object.key("kind")
+        object.string(match.exact ? "exact" : "near")
+        object.endObject()
+        object.endObject()
+        // The member alone, without the braces of the object it was written in.
+        out.bytes.append(contentsOf: object.bytes[1..<(object.bytes.count - 1)])
     }
 
     /// Writes a language guess: `{"code": "en", "confidence": 0.998}`, with `runner_up` (the same two keys) when

@@ -10,7 +10,7 @@ import WinnowCore
         defer { withExtendedLifetime(temporary) {} }
         let files = try distinctBBCArticles(1000)
         let reference = try referenceOutputs(for: files, in: folder)
-        let daemon = try RunningDaemon(spool: folder.appendingPathComponent("spool"))
+        let daemon = try RunningDaemon(spool: folder.appendingPathComponent("spool"), arguments: ["--no-deduplicate"])
         try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
         let inbox = daemon.folder("inbox")
         for (index, file) in files.enumerated() {
@@ -52,7 +52,8 @@ import WinnowCore
         // One worker, so that the run lasts long enough to be interrupted twenty times.
         while kills < 20 && attempts < 200 {
             attempts += 1
-            let daemon = try RunningDaemon(spool: spool, arguments: ["--workers", "1"])
+            // The ledger stays on; articles are not looked up (which copy is earlier depends on arrival order).
+            let daemon = try RunningDaemon(spool: spool, arguments: ["--workers", "1", "--duplicates", "off"])
             usleep(useconds_t.random(in: 20_000...120_000))
             let remaining = daemon.names(in: "inbox").count + daemon.names(in: "work/\(hostName())").count
             daemon.signal(SIGKILL)
@@ -60,7 +61,7 @@ import WinnowCore
             if remaining > 0 { kills += 1 } else { break }
         }
         #expect(kills >= 20, "only \(kills) kills happened while work remained")
-        let daemon = try RunningDaemon(spool: spool)
+        let daemon = try RunningDaemon(spool: spool, arguments: ["--duplicates", "off"])
         waitUntil("all inputs in done/", timeout: 180) { daemon.names(in: "done").count >= files.count }
         #expect(daemon.stop() == 0)
         let outputs = daemon.names(in: "out")
@@ -72,6 +73,72 @@ import WinnowCore
             let produced = try? Data(contentsOf: daemon.folder("out").appendingPathComponent(file.name + ".jsonl.gz"))
             #expect(produced == reference[file.name], "\(file.name) differs after the crashes")
         }
+    }
+
+    @Test func repeatedArticlesAreMarkedOnceThroughKillsAndRestarts() throws {
+        let temporary = try TemporaryFolder()
+        defer { withExtendedLifetime(temporary) {} }
+        // The BBC set's near copies (J >= 0.8 over word 5-grams, not the same bytes), among other articles.
+        let bbc = corpusFolder().appendingPathComponent("clean/bbc")
+        let gold = try String(contentsOf: corpusFolder().appendingPathComponent("neardup/bbc-pairs.tsv"), encoding: .utf8)
+        var pairs: [(String, String)] = []
+        for line in gold.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: "\t").map(String.init)
+            guard fields.count >= 5, Double(fields[3])! / Double(fields[4])! >= 0.8 else { continue }
+            let a = try Data(contentsOf: bbc.appendingPathComponent(fields[0]))
+            let b = try Data(contentsOf: bbc.appendingPathComponent(fields[1]))
+            if a != b { pairs.append((fields[0], fields[1])) }
+        }
+        try #require(pairs.count >= 10)
+        func name(_ path: String) -> String { path.replacing("/", with: "-") }
+        let spool = temporary.url.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        var names: Set<String> = []
+        for (a, b) in pairs {
+            for path in [a, b] where names.insert(name(path)).inserted {
+                try Data(contentsOf: bbc.appendingPathComponent(path)).write(to: spool.appendingPathComponent("inbox/" + name(path)))
+            }
+        }
+        for file in try distinctBBCArticles(300) where names.insert(file.name).inserted {
+            try file.bytes.write(to: spool.appendingPathComponent("inbox/" + file.name))
+        }
+        // Killed at random moments, the index's segment of a file half done counts only once its output does.
+        for _ in 0..<6 {
+            let daemon = try RunningDaemon(spool: spool, arguments: ["--workers", "1"])
+            usleep(useconds_t.random(in: 30_000...150_000))
+            daemon.signal(SIGKILL)
+            _ = daemon.waitForExit(timeout: 10)
+        }
+        var daemon = try RunningDaemon(spool: spool)
+        waitUntil("every input in done/", timeout: 120) { daemon.names(in: "done").count >= names.count }
+        #expect(daemon.stop() == 0)
+        func record(_ file: String) throws -> [String: Any] {
+            let line = try gunzip(daemon.folder("out/\(file).jsonl.gz")).split(separator: 0x0A).first ?? []
+            return try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+        }
+        for file in names {
+            let r = try record(file)
+            let of = r[path: "duplicate", "of"] as? String
+            #expect(of == nil || of != r["id"] as? String, "\(file) marked as a repeat of itself")
+        }
+        for (a, b) in pairs {
+            let first = try record(name(a))
+            let second = try record(name(b))
+            let marks = [(first, second), (second, first)].filter { $0.0[path: "duplicate", "of"] as? String == $0.1["id"] as? String }
+            #expect(marks.count == 1, "\(a) and \(b): \(marks.count) marked")
+        }
+        // After a restart the index still knows them: a copy with other bytes (one more line end) is a repeat.
+        daemon = try RunningDaemon(spool: spool)
+        try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
+        let (a, _) = pairs[0]
+        try (Data(contentsOf: bbc.appendingPathComponent(a)) + Data("\n".utf8)).write(to: daemon.folder("inbox/copy.txt"))
+        waitUntil("the copy's output", timeout: 30) { daemon.names(in: "out").contains("copy.txt.jsonl.gz") }
+        #expect(daemon.stop() == 0)
+        let copy = try record("copy.txt")
+        #expect(copy[path: "duplicate", "kind"] as? String == "exact")
+        #expect(copy[path: "duplicate", "of"] as? String == (try record(name(a))["id"] as? String))
+        let metrics = try String(contentsOf: daemon.folder("state/metrics.prom"), encoding: .utf8)
+        #expect(metrics.contains("winnow_articles_duplicate_total{kind=\"exact\"} 1"))
     }
 
     @Test func articlesInOtherLanguagesAreCountedInTheIssuesFileAndTheMetrics() throws {

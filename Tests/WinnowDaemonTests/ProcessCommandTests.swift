@@ -143,3 +143,62 @@ import Testing
         }
     }
 }
+
+/// Repeated articles found by `winnow process`, in one run and across runs.
+@Suite struct DuplicateCommandTests {
+    /// The BBC business folder: 510 files, ten of them repeats of others.
+    let business = corpusFolder().appendingPathComponent("clean/bbc/business")
+
+    func marks(_ folder: URL) throws -> [String: String] {
+        var marks: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".jsonl.gz") {
+            let line = try gunzip(folder.appendingPathComponent(name))
+            let record = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            if let of = record[path: "duplicate", "of"] as? String { marks[name] = of }
+        }
+        return marks
+    }
+
+    @Test func oneIndexSpansTheRunAndItsAnswersDoNotDependOnTheJobs() throws {
+        try withTemporaryFolder { folder in
+            let one = folder.appendingPathComponent("one")
+            let two = folder.appendingPathComponent("two")
+            let first = try runWinnow(["process", business.path, "--out", one.path, "--jobs", "1"])
+            let second = try runWinnow(["process", business.path, "--out", two.path, "--jobs", "2"])
+            #expect(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
+            let found = try marks(one)
+            #expect(found.count >= 8, "\(found.count) repeats marked")
+            #expect(try marks(two) == found)
+            for name in found.keys {
+                let a = try Data(contentsOf: one.appendingPathComponent(name))
+                let b = try Data(contentsOf: two.appendingPathComponent(name))
+                #expect(a == b, "\(name) differs between one job and two")
+            }
+            #expect(first.stdout.contains("repeats an earlier article (1 exact)"))
+            // --no-deduplicate: nothing is looked up.
+            let none = folder.appendingPathComponent("none")
+            #expect(try runWinnow(["process", business.path, "--out", none.path, "--no-deduplicate"]).status == 0)
+            #expect(try marks(none).isEmpty)
+        }
+    }
+
+    @Test func anIndexFolderRemembersArticlesBetweenRuns() throws {
+        try withTemporaryFolder { folder in
+            let index = folder.appendingPathComponent("index")
+            let seed = corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt")
+            let first = try runWinnow(["process", seed.path, "--out", folder.appendingPathComponent("a").path, "--index", index.path])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try marks(folder.appendingPathComponent("a")).isEmpty)
+            // The same article under another name, a run later: a repeat of the first run's record.
+            let copy = folder.appendingPathComponent("copy.txt")
+            try (Data(contentsOf: seed) + Data("\n".utf8)).write(to: copy)
+            let second = try runWinnow(["process", copy.path, "--out", folder.appendingPathComponent("b").path, "--index", index.path])
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(try marks(folder.appendingPathComponent("b"))["copy.txt.jsonl.gz"] == "329a3c44b56e654639ff3b56895fa4ad")
+            // Without the folder, the second run knows nothing of the first.
+            let alone = try runWinnow(["process", copy.path, "--out", folder.appendingPathComponent("c").path])
+            #expect(alone.status == 0)
+            #expect(try marks(folder.appendingPathComponent("c")).isEmpty)
+        }
+    }
+}

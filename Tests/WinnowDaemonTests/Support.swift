@@ -94,3 +94,12 @@ func gunzip(_ url: URL) throws -> [UInt8] {
     try #require(process.terminationStatus == 0, "gzip -d failed on \(url.path)")
     return Array(data)
 }
+
+extension Dictionary where Key == String, Value == Any {
+    /// The value at a path of keys through nested objects.
+    subscript(path path: String...) -> Any? {
+        var current: Any? = self
+        for key in path { current = (current as? [String: Any])?[key] }
+        return current
+    }
+}

@@ -77,7 +77,7 @@ public struct StreamOutcome: Sendable {
 /// the members, written in order, form one valid gzip file, as pigz and bgzip write. Chunk boundaries depend
 /// only on the input, so the output bytes are the same whatever `parallelism` is.
 public struct StreamingPipeline: Sendable {
-    public var configuration: PipelineConfiguration
+    public let configuration: PipelineConfiguration
     /// zlib level of the output members.
     public var level: Int
     /// Decompressed input bytes per chunk (and gzip member).
@@ -90,8 +90,12 @@ public struct StreamingPipeline: Sendable {
     public static let defaultChunkBytes = 4 << 20
     public static let maxReportedIssues = 1000
 
+    /// Record writers (each with its reader, cleaner, analyzer and buffers) kept between inputs.
+    let workers: PipelinePool
+
     public init(configuration: PipelineConfiguration = PipelineConfiguration(), level: Int = 6, chunkBytes: Int = defaultChunkBytes, parallelism: Int = 1) {
         self.configuration = configuration
+        workers = PipelinePool(configuration: configuration)
         self.level = level
         self.chunkBytes = max(64 * 1024, chunkBytes)
         self.parallelism = max(1, parallelism)
@@ -101,12 +105,15 @@ public struct StreamingPipeline: Sendable {
     ///
     /// - Parameters:
     ///   - sha256: the SHA-256 of the whole input, written into every record (so the caller hashes first).
+    ///   - duplicates: the index session that says which articles repeat earlier ones (nil: none is looked up,
+    ///     whatever `configuration.duplicates` says).
     /// - Throws: `InputError` when nothing of the input can be used, `GzipError` when compressing fails, or
     ///   whatever the source or `write` throw.
     public func run<Source: ByteSource>(
         _ source: inout Source,
         sourceName: String,
         sha256: String,
+        duplicates: DuplicateSession? = nil,
         write: ([UInt8]) throws -> Void
     ) throws -> StreamOutcome {
         var reader = DecodedReader(source: source, limits: configuration.limits.inflate)
@@ -144,7 +151,8 @@ public struct StreamingPipeline: Sendable {
         }
         outcome.format = reader.pending.withUnsafeBytes { dump.detectFormat($0, firstText: firstText) }
 
-        let template = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
+        var template = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
+        template.duplicates = configuration.duplicates == nil ? nil : duplicates
         switch outcome.format {
         case .text:
             try streamPlainText(
@@ -179,6 +187,8 @@ public struct StreamingPipeline: Sendable {
         var format: InputFormat
         /// Whether the chunks are the input exactly as stored (see `Pipeline.SourceInfo.inputIsFile`).
         var inputIsFile = false
+        /// Where repeated articles are looked up, in input order.
+        var duplicates: DuplicateSession?
 
         func info(input: UnsafeRawBufferPointer, baseOffset: Int) -> Pipeline.SourceInfo {
             var info = Pipeline.SourceInfo(file: file, sha256: sha256)
@@ -231,8 +241,11 @@ public struct StreamingPipeline: Sendable {
         // article's, and the record id is not hashed again.
         var template = template
         template.inputIsFile = !template.gzip && template.encoding == .utf8 && !cutAtLimit && reader.damage == nil
-        var pipeline = Pipeline(configuration: configuration)
-        let encoded = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
+        var pipeline = workers.take()
+        defer { workers.give(pipeline) }
+        var pending = try records(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
+        template.duplicates?.resolve(&pending.slots)
+        let encoded = try finish(pending)
         try write(encoded.member)
         outcome.articles = 1
         outcome.chunks = 1
@@ -263,7 +276,10 @@ public struct StreamingPipeline: Sendable {
         var lineNumber = 1
         var indexBase = 0
         var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
-        defer { batcher.abandon() }
+        defer {
+            batcher.abandon()
+            batcher.release()
+        }
 
         func report(_ issues: [ReadIssue], base: Int) {
             for issue in issues {
@@ -342,7 +358,10 @@ public struct StreamingPipeline: Sendable {
     ) throws {
         let limits = configuration.limits
         var batcher = ChunkBatcher(streaming: self, template: template, deadline: deadline)
-        defer { batcher.abandon() }
+        defer {
+            batcher.abandon()
+            batcher.release()
+        }
         var base = start
         reader.pending.removeFirst(start)
         var chunk: [UInt8] = []
@@ -437,9 +456,15 @@ public struct StreamingPipeline: Sendable {
             self.template = template
             self.deadline = deadline
             let sets = streaming.parallelism > 1 ? 2 : 1
-            pipelineSets = (0..<sets).map { _ in
-                WorkerSlots((0..<streaming.parallelism).map { _ in Pipeline(configuration: streaming.configuration) })
+            pipelineSets = (0..<sets).map { _ in WorkerSlots((0..<streaming.parallelism).map { _ in streaming.workers.take() }) }
+        }
+
+        /// Gives the pipelines back to the pool (after `finish` or `abandon`).
+        mutating func release() {
+            for set in pipelineSets {
+                for pipeline in set.all { streaming.workers.give(pipeline) }
             }
+            pipelineSets = []
         }
 
         mutating func add(_ chunk: Chunk, outcome: inout StreamOutcome, write: ([UInt8]) throws -> Void) throws {
@@ -459,8 +484,9 @@ public struct StreamingPipeline: Sendable {
                 // One worker: encode here, nothing to overlap with.
                 var pipeline = pipelines[0]
                 defer { pipelines[0] = pipeline }
-                let encoded = try streaming.encode(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)
-                try emit([encoded], outcome: &outcome, write: write)
+                var pending = try streaming.records(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)
+                template.duplicates?.resolve(&pending.slots)
+                try emit([try streaming.finish(pending)], outcome: &outcome, write: write)
                 return
             }
             let results = WorkerSlots([Result<EncodedChunk, any Error>](repeating: .success(EncodedChunk()), count: chunks.count))
@@ -468,15 +494,23 @@ public struct StreamingPipeline: Sendable {
             let streaming = self.streaming
             let template = self.template
             let deadline = self.deadline
+            // Repeats are looked up in input order: chunk i waits until chunk i - 1 has been (its records are
+            // made before, and compressed after, in parallel). A chunk that failed still signals.
+            let resolved = (0..<chunks.count).map { _ in DispatchSemaphore(value: 0) }
             for i in chunks.indices {
                 DispatchQueue.global().async(group: group) {
                     var pipeline = pipelines[i]
-                    do {
-                        results[i] = .success(try streaming.encode(chunks[i], pipeline: &pipeline, template: template, deadline: deadline))
-                    } catch {
-                        results[i] = .failure(error)
+                    defer { pipelines[i] = pipeline }
+                    var pending: Result<PendingChunk, any Error> = Result { try streaming.records(chunks[i], pipeline: &pipeline, template: template, deadline: deadline) }
+                    if let session = template.duplicates {
+                        if i > 0 { resolved[i - 1].wait() }
+                        if case .success(var chunk) = pending {
+                            session.resolve(&chunk.slots)
+                            pending = .success(chunk)
+                        }
                     }
-                    pipelines[i] = pipeline
+                    resolved[i].signal()
+                    results[i] = pending.flatMap { chunk in Result { try streaming.finish(chunk) } }
                 }
             }
             inFlight = (group, results)
@@ -527,15 +561,80 @@ public struct StreamingPipeline: Sendable {
         var tally = ArticleTally()
     }
 
-    /// The records of one chunk.
-    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?) throws -> EncodedChunk {
+    /// A chunk's records before repeats are looked up: their JSON Lines and, when looked up, their places.
+    struct PendingChunk {
+        var json: [UInt8]
+        var slots: [RecordSlot]
+        var tally: ArticleTally
+    }
+
+    /// The records of one chunk (the parallel part).
+    fileprivate func records(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?) throws -> PendingChunk {
         var out = JSONWriter(capacity: chunk.bytes.count + chunk.bytes.count / 2 + 1024)
+        var slots: [RecordSlot]? = template.duplicates == nil ? nil : []
         let tally = try chunk.bytes.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in
-                try pipeline.writeRecords(chunk.articles, source: template.info(input: buffer, baseOffset: chunk.base), deadline: deadline, into: &out)
+                try pipeline.writeRecords(
+                    chunk.articles,
+                    source: template.info(input: buffer, baseOffset: chunk.base),
+                    deadline: deadline,
+                    into: &out,
+                    slots: &slots
+                )
             }.get()
         }
-        return EncodedChunk(member: compressOutput ? try GzipEncoder.compress(out.bytes, level: level) : out.bytes, tally: tally)
+        return PendingChunk(json: out.bytes, slots: slots ?? [], tally: tally)
+    }
+
+    /// The chunk's output once repeats are known: each marked (a `"duplicate"` member) or left out, as
+    /// `configuration.duplicates` says, then compressed.
+    fileprivate func finish(_ chunk: PendingChunk) throws -> EncodedChunk {
+        var tally = chunk.tally
+        var json = chunk.json
+        if chunk.slots.contains(where: { $0.match != nil }) {
+            let drop = configuration.duplicates == .drop
+            var out = JSONWriter(capacity: json.count + 128 * chunk.slots.count)
+            var copied = 0
+            for slot in chunk.slots {
+                guard let match = slot.match else { continue }
+                tally.duplicates += 1
+                tally.exactDuplicates += match.exact ? 1 : 0
+                if drop {
+                    out.bytes += json[copied..<slot.start]
+                    copied = slot.end
+                    tally.droppedDuplicates += 1
+                    tally.written -= 1
+                    if let language = slot.language { tally.languages[language, default: 1] -= 1 }
+                } else {
+                    out.bytes += json[copied..<slot.hole]
+                    Pipeline.writeDuplicate(match, into: &out)
+                    copied = slot.hole
+                }
+            }
+            out.bytes += json[copied...]
+            json = out.bytes
+            tally.languages = tally.languages.filter { $0.value > 0 }
+        }
+        return EncodedChunk(member: compressOutput ? try GzipEncoder.compress(json, level: level) : json, tally: tally)
+    }
+}
+
+/// Pipelines kept between inputs: a pipeline's buffers (tokens, terms, tables) grow to the articles it has seen
+/// and are reused, so an input costs no new ones. Each is used by one thread at a time.
+final class PipelinePool: Sendable {
+    let configuration: PipelineConfiguration
+    private let idle = Locked<[Pipeline]>([])
+
+    init(configuration: PipelineConfiguration) {
+        self.configuration = configuration
+    }
+
+    func take() -> Pipeline {
+        idle.withLock { $0.popLast() } ?? Pipeline(configuration: configuration)
+    }
+
+    func give(_ pipeline: Pipeline) {
+        idle.withLock { $0.append(pipeline) }
     }
 }
 

@@ -84,13 +84,15 @@ public struct FileProcessor: Sendable {
     /// - Parameters:
     ///   - sourceName: the name written into each record's `source.file`.
     ///   - syncingFolder: `fsync` the output folder after the rename (see `AtomicFileWriter.commit`).
+    ///   - duplicates: where repeated articles are looked up (nil: none is).
     public func process(
         path: String,
         sourceName: String,
         outputPath: String,
         noFollow: Bool = false,
         temporaryTag: String? = nil,
-        syncingFolder: Bool = true
+        syncingFolder: Bool = true,
+        duplicates: DuplicateSession? = nil
     ) throws(ProcessingError) -> FileOutcome
     {
         let start = monotonicSeconds()
@@ -105,7 +107,9 @@ public struct FileProcessor: Sendable {
         } catch {
             throw .file(error)
         }
-        let outcome = try stream(source, sourceName: sourceName, sha256: sha) { member throws(FileError) in try writer.write(member) }
+        let outcome = try stream(source, sourceName: sourceName, sha256: sha, duplicates: duplicates) { member throws(FileError) in
+            try writer.write(member)
+        }
         do {
             try writer.commit(as: name, syncingFolder: syncingFolder)
         } catch {
@@ -127,23 +131,31 @@ public struct FileProcessor: Sendable {
     }
 
     /// Streams an open file through the pipeline, handing each output piece to `write`.
-    public func stream(_ source: FileSource, sourceName: String, sha256: String, write: ([UInt8]) throws(FileError) -> Void)
-        throws(ProcessingError) -> StreamOutcome
-    {
+    public func stream(
+        _ source: FileSource,
+        sourceName: String,
+        sha256: String,
+        duplicates: DuplicateSession? = nil,
+        write: ([UInt8]) throws(FileError) -> Void
+    ) throws(ProcessingError) -> StreamOutcome {
         var reading = source
         do {
-            return try streaming.run(&reading, sourceName: sourceName, sha256: sha256) { member in try write(member) }
+            return try streaming.run(&reading, sourceName: sourceName, sha256: sha256, duplicates: duplicates) { member in try write(member) }
         } catch {
             throw ProcessingError(error, path: source.path)
         }
     }
 
     /// Processes bytes and compresses the records, without touching the file system (whole input in memory).
-    public func processInMemory(_ bytes: [UInt8], sourceName: String) throws(ProcessingError) -> (StreamOutcome, [UInt8]) {
+    public func processInMemory(_ bytes: [UInt8], sourceName: String, duplicates: DuplicateSession? = nil) throws(ProcessingError)
+        -> (StreamOutcome, [UInt8])
+    {
         var source = MemorySource(bytes)
         var output: [UInt8] = []
         do {
-            let outcome = try streaming.run(&source, sourceName: sourceName, sha256: SHA256.hex(bytes)) { output.append(contentsOf: $0) }
+            let outcome = try streaming.run(&source, sourceName: sourceName, sha256: SHA256.hex(bytes), duplicates: duplicates) {
+                output.append(contentsOf: $0)
+            }
             return (outcome, output)
         } catch {
             throw ProcessingError(error, path: sourceName)

@@ -1,3 +1,4 @@
+import WinnowCore
 
 /// The daemon's counters, gauges and processing-time histogram, written as Prometheus text.
 ///
@@ -11,6 +12,10 @@ public final class Metrics: Sendable {
         public var languages: [String: Int] = [:]
         /// Articles left out because their language was not asked for, by language.
         public var otherLanguages: [String: Int] = [:]
+        /// Articles that repeat earlier ones, exact copies among them, and those left out (`duplicates = drop`).
+        public var duplicateArticles = 0
+        public var exactDuplicateArticles = 0
+        public var droppedDuplicateArticles = 0
         public var bytesIn = 0
         public var bytesOut = 0
         public var failures: [String: Int] = [:]
@@ -63,6 +68,14 @@ public final class Metrics: Sendable {
         metric(
             "winnow_articles_other_language_total", "counter", "Articles left out because their language was not asked for (languages), by language.",
             s.otherLanguages.keys.sorted().map { ("{language=\"\($0)\"}", "\(s.otherLanguages[$0]!)") }
+        )
+        metric(
+            "winnow_articles_duplicate_total", "counter", "Articles that repeat an earlier one, by kind (exact copy or near).",
+            [("{kind=\"exact\"}", "\(s.exactDuplicateArticles)"), ("{kind=\"near\"}", "\(s.duplicateArticles - s.exactDuplicateArticles)")]
+        )
+        metric(
+            "winnow_articles_duplicate_dropped_total", "counter", "Repeated articles left out of the output (duplicates = drop).",
+            [("", "\(s.droppedDuplicateArticles)")]
         )
         metric("winnow_input_bytes_total", "counter", "Bytes of input processed.", [("", "\(s.bytesIn)")])
         metric("winnow_output_bytes_total", "counter", "Bytes of compressed output written.", [("", "\(s.bytesOut)")])

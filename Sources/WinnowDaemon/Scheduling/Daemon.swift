@@ -29,6 +29,9 @@ public final class Daemon: Sendable {
     private let reloader: Reloader?
     public let metrics = Metrics()
     private let ledger: Ledger
+    /// The article index, shared by the workers, and its file (`state/duplicates.idx`).
+    private let duplicateIndex: DuplicateIndex
+    private let duplicateStore: DuplicateStore
     private let state: Locked<State>
     private let sources = Locked<[any DispatchSourceProtocol]>([])
     private let watcher = Locked<InotifyWatcher?>(nil)
@@ -83,6 +86,19 @@ public final class Daemon: Sendable {
     {
         try configuration.spool.prepare(instance: configuration.instance)
         ledger = try Ledger(path: configuration.spool.state + "/ledger.tsv")
+        duplicateIndex = DuplicateIndex(configuration: configuration.duplicateIndex)
+        duplicateStore = try DuplicateStore(path: configuration.spool.state + "/duplicates.idx")
+        if configuration.deduplicate {
+            // An input's articles count once its output is committed, which the ledger records after the commit:
+            // the articles of an input replayed after a crash are not found as their own repeats.
+            let ledger = self.ledger
+            let loaded = try duplicateStore.load(
+                into: duplicateIndex,
+                counts: { ledger.entry(sha256: $0) != nil },
+                temporaryTag: "\(configuration.instance)-\(getpid())"
+            )
+            if loaded > 0 { logger.info("article index loaded", metadata: ["articles": "\(loaded)"]) }
+        }
         self.logger = logger
         self.notifier = notifier
         self.reloader = reloader
@@ -451,6 +467,9 @@ public final class Daemon: Sendable {
                 m.articles += tally.written
                 m.languages.merge(tally.languages, uniquingKeysWith: +)
                 m.otherLanguages.merge(tally.otherLanguages, uniquingKeysWith: +)
+                m.duplicateArticles += tally.duplicates
+                m.exactDuplicateArticles += tally.exactDuplicates
+                m.droppedDuplicateArticles += tally.droppedDuplicates
                 m.bytesIn += bytesIn
                 m.bytesOut += bytesOut
             }
@@ -538,6 +557,8 @@ public final class Daemon: Sendable {
         }
         // Stream into a hidden temporary file in out/; it becomes visible only at the commit's rename.
         let plainName = name + ".jsonl.gz"
+        let session =
+            configuration.deduplicate && configuration.pipeline.duplicates != nil ? DuplicateSession(index: duplicateIndex) : nil
         let streamed: StreamOutcome
         let outputName: String
         do throws(ProcessingError) {
@@ -547,9 +568,13 @@ public final class Daemon: Sendable {
             } catch {
                 throw ProcessingError.file(error)
             }
-            streamed = try processor.stream(source, sourceName: name, sha256: sha) { member throws(FileError) in try writer.write(member) }
+            streamed = try processor.stream(source, sourceName: name, sha256: sha, duplicates: session) { member throws(FileError) in
+                try writer.write(member)
+            }
             outputName = self.outputName(plain: plainName, sha256: sha, candidate: writer.temporaryPath, folder: spool.out)
             do throws(FileError) {
+                // The input's articles are durable in the index before its output appears (see `init`).
+                if let session, !session.added.isEmpty { try duplicateStore.append(sha256: sha, articles: session.added) }
                 try writer.commit(as: outputName)
                 if configuration.deduplicate {
                     try ledger.record(sha256: sha, output: outputName, input: name)
@@ -559,17 +584,20 @@ public final class Daemon: Sendable {
             }
         } catch {
             ledger.release(sha256: sha)
+            session?.rollback()
             if error.isTransient, case .file(let fileError) = error { return .retry(fileError) }
             return quarantineOutcome(workPath, name, error.kind, error.description, sha)
         }
         let otherLanguages = streamed.tally.otherLanguageCount
-        if streamed.issueCount > 0 || otherLanguages > 0 {
+        let dropped = streamed.tally.droppedDuplicates
+        if streamed.issueCount > 0 || otherLanguages > 0 || dropped > 0 {
             for issue in streamed.issues.prefix(20) {
                 logger.warning("skipped part of the input", metadata: ["file": "\(name)", "where": "\(issue)"])
             }
             var parts: [String] = []
             if streamed.issueCount > 0 { parts.append("\(streamed.issueCount) part(s) skipped") }
             if otherLanguages > 0 { parts.append("\(otherLanguages) article(s) in other languages left out") }
+            if dropped > 0 { parts.append("\(dropped) article(s) repeating earlier ones left out") }
             writeReason(
                 to: spool.done + "/" + name + ".issues.json",
                 name: name,
@@ -577,7 +605,8 @@ public final class Daemon: Sendable {
                 message: parts.joined(separator: ", ") + "; the rest was output to \(outputName)",
                 sha256: sha,
                 issues: streamed.issues,
-                otherLanguages: streamed.tally.otherLanguages
+                otherLanguages: streamed.tally.otherLanguages,
+                droppedDuplicates: dropped
             )
         }
         let seconds = monotonicSeconds() - started
@@ -585,6 +614,7 @@ public final class Daemon: Sendable {
             "processed",
             metadata: [
                 "file": "\(name)", "output": "\(outputName)", "articles": "\(streamed.tally.written)",
+                "duplicates": "\(streamed.tally.duplicates)",
                 "bytes-in": "\(streamed.inputBytes)", "bytes-out": "\(streamed.outputBytes)", "ms": "\(Int(seconds * 1000))",
             ]
         )
@@ -647,7 +677,8 @@ public final class Daemon: Sendable {
         message: String,
         sha256: String?,
         issues: [ReadIssue],
-        otherLanguages: [String: Int] = [:]
+        otherLanguages: [String: Int] = [:],
+        droppedDuplicates: Int = 0
     ) {
         var json = JSONWriter()
         json.beginObject()
@@ -677,6 +708,10 @@ public final class Daemon: Sendable {
                 json.endObject()
             }
             json.endArray()
+        }
+        if droppedDuplicates > 0 {
+            json.key("dropped_duplicates")
+            json.int(droppedDuplicates)
         }
         if !otherLanguages.isEmpty {
             json.key("other_languages")

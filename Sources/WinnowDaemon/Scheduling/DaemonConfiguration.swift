@@ -24,8 +24,11 @@ public struct DaemonConfiguration: Sendable {
     public var poll = false
     public var pollSeconds: Double = 2
     public var onSuccess: OnSuccess = .keep
-    /// Skip inputs whose content was already processed.
+    /// Skip inputs whose content was already processed, and mark (or drop) articles that repeat earlier ones
+    /// (`pipeline.duplicates`; an index in `state/duplicates.idx`).
     public var deduplicate = true
+    /// The article index: its similarity threshold and how many articles it remembers.
+    public var duplicateIndex = DuplicateIndex.Configuration()
     /// zlib level of the outputs.
     public var level = 6
     /// How long SIGTERM waits for in-flight files before releasing them to the inbox.
@@ -147,6 +150,18 @@ extension DaemonConfiguration {
         case "max-articles": pipeline.limits.maxArticles = try integer()
         case "top-terms": pipeline.topTerms = try integer()
         case "langid": pipeline.identifyLanguage = try flag()
+        case "duplicates":
+            guard value == "off" || DuplicatePolicy(rawValue: value) != nil else {
+                throw ConfigurationError(path: "", line: 0, reason: "duplicates: '\(value)' is not mark, drop or off")
+            }
+            pipeline.duplicates = DuplicatePolicy(rawValue: value)
+        case "duplicate-threshold":
+            let threshold = try number()
+            guard (0.5...1).contains(threshold) else {
+                throw ConfigurationError(path: "", line: 0, reason: "duplicate-threshold: \(value) is not between 0.5 and 1")
+            }
+            duplicateIndex.threshold = threshold
+        case "max-indexed-articles": duplicateIndex.capacity = max(2, try integer())
         case "languages":
             do {
                 pipeline.languages = value.allSatisfy { $0 == " " } ? nil : try PipelineConfiguration.parseLanguages(value)

@@ -12,11 +12,13 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure each stage of the pipeline on your own files, in memory.",
         discussion: """
-            Stages: tokenize and sentences (on the files' text), clean (on the article bodies), analyze and langid \
-            (on the clean texts and titles), pipeline (read, clean, tokenize, analyze, serialise: everything but compression), gzip \
+            Stages: tokenize and sentences (on the files' text), clean (on the article bodies), analyze, langid and \
+            dedup (signatures and index lookups, on the clean texts and titles), pipeline (read, clean, tokenize, analyze, serialise: everything but compression), gzip \
             (the records, at --level), and end_to_end (pipeline and gzip, files spread over --threads). Each stage \
             runs once to warm up, then --runs times; MB/s is the stage's own input divided by the median time; \
-            share is the stage's time relative to pipeline's.
+            share is the stage's time relative to pipeline's. langid_cost and \
+            dedup_cost (asked for by name) time the pipeline with and without the feature in turn and report what it \
+            adds.
             """
     )
 
@@ -38,8 +40,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Only these stages (comma-separated), e.g. tokenize,sentences.")
     var stages: String?
 
-    @Flag(help: "Run the pipeline without language identification (to measure what it costs).")
+    @Flag(help: "Run the pipeline without language identification.")
     var noLangid = false
+
+    @Flag(help: "Run the pipeline without near-duplicate detection.")
+    var noDeduplicate = false
+
+    @Option(help: "Similarity from which an article repeats an earlier one (default 0.8).")
+    var duplicateThreshold: Double?
 
     struct Stage {
         var name: String
@@ -87,14 +95,16 @@ struct Bench: ParsableCommand {
         let configuration = {
             var configuration = PipelineConfiguration()
             configuration.identifyLanguage = !noLangid
+            if noDeduplicate { configuration.duplicates = nil }
             return configuration
         }()
         var pipeline = Pipeline(configuration: configuration)
         for file in files { jsonl.append((try? pipeline.process(file, sourceName: "bench").jsonl) ?? []) }
 
         var stages: [Stage] = []
-        /// The pipeline's extra time with language identification, as a share (median of paired runs).
-        var langidCost: Double?
+        /// The pipeline's extra time with a feature on, as a share (median of paired runs): what it is, its
+        /// stage name, the share.
+        var costs: [(what: String, stage: String, share: Double)] = []
         let selected = self.stages.map { Set($0.split(separator: ",").map(String.init)) }
         func measure(_ name: String, bytes: Int, _ body: () -> Void) {
             if let selected, !selected.contains(name) { return }
@@ -149,37 +159,67 @@ struct Bench: ParsableCommand {
                 _ = text.withUnsafeBytes { body in title.withUnsafeBytes { identifier.identify(title: $0, body: body) } }
             }
         }
-        measure("pipeline", bytes: corpusBytes) {
-            for file in files { _ = try? pipeline.process(file, sourceName: "bench") }
+        // The pipeline as `winnow process` runs it: one article index for the run (a fresh one per timed run,
+        // or every article would repeat the run before).
+        let duplicateIndex = duplicateIndexConfiguration(threshold: duplicateThreshold)
+        func runPipeline(_ pipeline: inout Pipeline, files: ArraySlice<[UInt8]>, index: DuplicateIndex?) {
+            for file in files {
+                _ = try? pipeline.process(file, sourceName: "bench", duplicates: index.map { DuplicateSession(index: $0) })
+            }
         }
-        // What language identification costs: the pipeline without it, run by run in turn with the pipeline
-        // with it (on these shared machines, runs taken apart can differ by more than the cost itself).
-        if selected?.contains("langid_cost") == true {
-            var without = configuration
-            without.identifyLanguage = !configuration.identifyLanguage
+        measure("pipeline", bytes: corpusBytes) {
+            runPipeline(&pipeline, files: files[...], index: configuration.duplicates == nil ? nil : DuplicateIndex(configuration: duplicateIndex))
+        }
+        // What language identification and near-duplicate detection cost: the pipeline without each, run in turn
+        // with the pipeline with it (on these shared machines, runs taken apart can differ by more than the cost).
+        func cost(_ stage: String, without: PipelineConfiguration) -> Double? {
+            guard selected?.contains(stage) == true else { return nil }
             var other = Pipeline(configuration: without)
-            progress("measuring langid_cost…")
+            progress("measuring \(stage)…")
             var ratios: [Double] = []
             for _ in 0...max(1, runs) {
-                // File by file in turn, so that a slow patch of the machine weighs on both alike.
+                // File by file in turn, so that a slow patch of the machine weighs on both alike; each goes first
+                // every other file (the second one finds the file's bytes in the cache).
                 var with = 0.0
                 var none = 0.0
-                for (index, file) in files.enumerated() {
-                    // Each goes first every other file: the second one finds the file's bytes in the cache.
-                    let first = index % 2 == 0
+                let index = configuration.duplicates == nil ? nil : DuplicateIndex(configuration: duplicateIndex)
+                let otherIndex = without.duplicates == nil ? nil : DuplicateIndex(configuration: duplicateIndex)
+                for (number, file) in files.enumerated() {
+                    let first = number % 2 == 0
                     let a = monotonicSeconds()
-                    _ = first ? try? pipeline.process(file, sourceName: "bench") : try? other.process(file, sourceName: "bench")
+                    if first { runPipeline(&pipeline, files: [file], index: index) } else { runPipeline(&other, files: [file], index: otherIndex) }
                     let b = monotonicSeconds()
-                    _ = first ? try? other.process(file, sourceName: "bench") : try? pipeline.process(file, sourceName: "bench")
+                    if first { runPipeline(&other, files: [file], index: otherIndex) } else { runPipeline(&pipeline, files: [file], index: index) }
                     let c = monotonicSeconds()
                     with += first ? b - a : c - b
                     none += first ? c - b : b - a
                 }
-                ratios.append(configuration.identifyLanguage ? with / none : none / with)
+                ratios.append(with / none)
             }
             ratios.removeFirst()
             ratios.sort()
-            langidCost = ratios[ratios.count / 2] - 1
+            return ratios[ratios.count / 2] - 1
+        }
+        var withoutLangid = configuration
+        withoutLangid.identifyLanguage = false
+        withoutLangid.languages = nil
+        if let share = cost("langid_cost", without: withoutLangid) { costs.append(("language identification", "langid_cost", share)) }
+        var withoutDedup = configuration
+        withoutDedup.duplicates = nil
+        if let share = cost("dedup_cost", without: withoutDedup) { costs.append(("near-duplicate detection", "dedup_cost", share)) }
+        // Signatures and the index alone, from the clean texts' words (which the analyzer finds anyway).
+        var termAnalyzer = Analyzer()
+        termAnalyzer.keepsTerms = true
+        let termLists: [[UInt32]] = texts.map { text in
+            text.withUnsafeBytes { _ = termAnalyzer.analyze($0, validUTF8: true) }
+            return termAnalyzer.withTermArray()
+        }
+        measure("dedup", bytes: texts.reduce(0) { $0 + $1.count }) {
+            let index = DuplicateIndex(configuration: duplicateIndex)
+            for (number, terms) in termLists.enumerated() {
+                guard let signature = terms.withUnsafeBufferPointer({ DuplicateSignature(terms: $0) }) else { continue }
+                blackHole(index.matchAndInsert(IndexedArticle(id: RecordID(high: 0, low: UInt64(number)), signature: signature)))
+            }
         }
         let level = self.level
         measure("gzip", bytes: jsonl.reduce(0) { $0 + $1.count }) {
@@ -221,9 +261,9 @@ struct Bench: ParsableCommand {
             out.int(threads)
             out.key("level")
             out.int(level)
-            if let langidCost {
-                out.key("langid_cost")
-                out.fixed(langidCost, decimals: 4)
+            for cost in costs {
+                out.key(dynamic: cost.stage)
+                out.fixed(cost.share, decimals: 4)
             }
             out.key("stages")
             out.beginArray()
@@ -248,8 +288,8 @@ struct Bench: ParsableCommand {
             return
         }
         print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), level \(level)")
-        if let langidCost {
-            print("language identification costs the pipeline \(format1(langidCost * 100)) % (median of \(max(1, runs)) paired runs)")
+        for cost in costs {
+            print("\(cost.what) costs the pipeline \(format1(cost.share * 100)) % (median of \(max(1, runs)) paired runs)")
         }
         print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9))
         for stage in stages {
@@ -272,4 +312,17 @@ extension String {
 struct CountingSink: WordSegmentSink {
     var count = 0
     mutating func segment(start: Int, end: Int, flags: SegmentFlags) { count &+= 1 }
+}
+
+/// The near-duplicate index settings for a threshold given (or the default).
+func duplicateIndexConfiguration(threshold: Double?) -> DuplicateIndex.Configuration {
+    var configuration = DuplicateIndex.Configuration()
+    if let threshold { configuration.threshold = threshold }
+    return configuration
+}
+
+/// Keeps a value alive and unused, so that the optimiser does not drop the work that made it.
+@inline(never)
+func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
 }

@@ -31,6 +31,12 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Do not identify each article's language (no language field; stopword lists pooled).")
     var noLangid = false
 
+    @Option(help: "What to do with an article that repeats an earlier one: mark (a duplicate field), drop, or off (not looked up) (default mark).")
+    var duplicates: String?
+
+    @Option(help: "Estimated similarity of word 5-grams from which an article repeats an earlier one (default 0.8).")
+    var duplicateThreshold: Double?
+
     @Option(help: "Keep only articles in these languages (ISO 639-1 codes, comma-separated; und for undetermined); the others are counted, not written.")
     var languages: String?
 
@@ -45,6 +51,19 @@ struct PipelineOptions: ParsableArguments {
 
     @Option(help: "Most seconds one input may take before it is abandoned as too slow (default: none; watch: 600).")
     var maxSecondsPerFile: Double?
+
+    /// The near-duplicate index's settings from the options.
+    var duplicateIndexConfiguration: DuplicateIndex.Configuration {
+        var configuration = DuplicateIndex.Configuration()
+        if let duplicateThreshold { configuration.threshold = duplicateThreshold }
+        return configuration
+    }
+
+    func validate() throws {
+        if let duplicateThreshold, !(0.5...1).contains(duplicateThreshold) {
+            throw ValidationError("--duplicate-threshold must be between 0.5 and 1")
+        }
+    }
 
     /// The pipeline configuration: `base` with every option that was given applied on top.
     func makeConfiguration(base: PipelineConfiguration = PipelineConfiguration()) throws -> PipelineConfiguration {
@@ -65,6 +84,12 @@ struct PipelineOptions: ParsableArguments {
         if let topTerms { configuration.topTerms = topTerms }
         if noLangid { configuration.identifyLanguage = false }
         if let languages { configuration.languages = try PipelineConfiguration.parseLanguages(languages) }
+        if let duplicates {
+            guard duplicates == "off" || DuplicatePolicy(rawValue: duplicates) != nil else {
+                throw ValidationError("--duplicates: '\(duplicates)' is not mark, drop or off")
+            }
+            configuration.duplicates = DuplicatePolicy(rawValue: duplicates)
+        }
         if configuration.languages != nil && !configuration.identifyLanguage {
             throw ValidationError("--languages needs language identification: drop --no-langid")
         }

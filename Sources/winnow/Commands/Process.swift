@@ -43,6 +43,12 @@ struct Process: ParsableCommand {
     @Flag(help: "Do not remove lines that recur across the plain-text inputs of this run (menus, footers, teasers).")
     var noMemory = false
 
+    @Flag(help: "Do not look for articles that repeat earlier ones (by default one index spans all the inputs of the run).")
+    var noDeduplicate = false
+
+    @Option(help: "Keep the near-duplicate index in this folder between runs (DIR/duplicates.idx): articles seen in earlier runs count as earlier.")
+    var index: String?
+
     @Option(help: "A line in at least this many distinct plain-text inputs of the run is boilerplate.")
     var memoryThreshold = 3
 
@@ -53,10 +59,12 @@ struct Process: ParsableCommand {
             throw ValidationError("give either --out DIR or --stdout")
         }
         guard (0...9).contains(level) else { throw ValidationError("--level must be between 0 and 9") }
+        if noDeduplicate && index != nil { throw ValidationError("--index keeps the near-duplicate index: it cannot go with --no-deduplicate") }
     }
 
     func run() throws {
         var configuration = try pipelineOptions.makeConfiguration()
+        if noDeduplicate { configuration.duplicates = nil }
         var failures = 0
         var jobs: [Job] = []
         for input in inputs {
@@ -84,7 +92,19 @@ struct Process: ParsableCommand {
         if !noMemory && jobs.count > memoryThreshold {
             configuration.memory = Self.lineMemory(jobs, threshold: memoryThreshold)
         }
-        let runner = Runner(jobs: jobs, configuration: configuration, level: level, toStdout: stdout, quiet: quiet)
+        var duplicates: Runner.Duplicates?
+        if configuration.duplicates != nil {
+            let index = DuplicateIndex(configuration: pipelineOptions.duplicateIndexConfiguration)
+            var store: DuplicateStore?
+            if let folder = self.index {
+                try FileSystem.createFolder(folder)
+                let opened = try DuplicateStore(path: folder + "/duplicates.idx")
+                try opened.load(into: index, counts: { _ in true })
+                store = opened
+            }
+            duplicates = Runner.Duplicates(index: index, store: store, turns: DuplicateTurns())
+        }
+        let runner = Runner(jobs: jobs, configuration: configuration, level: level, toStdout: stdout, quiet: quiet, duplicates: duplicates)
         failures += runner.run(workers: max(1, self.jobs ?? ProcessInfoCores.count))
         if failures > 0 {
             printError("\(failures) input\(failures == 1 ? "" : "s") failed")
@@ -163,6 +183,15 @@ final class Runner: Sendable {
     let level: Int
     let toStdout: Bool
     let quiet: Bool
+    let duplicates: Duplicates?
+
+    /// One near-duplicate index for the whole run (and the folder it is kept in), looked up by the inputs in
+    /// their order whatever the number of workers.
+    struct Duplicates {
+        var index: DuplicateIndex
+        var store: DuplicateStore?
+        var turns: DuplicateTurns
+    }
 
     private struct State {
         var next = 0
@@ -178,7 +207,8 @@ final class Runner: Sendable {
     private let started = monotonicSeconds()
     private let showProgress: Bool
 
-    init(jobs: [Job], configuration: PipelineConfiguration, level: Int, toStdout: Bool, quiet: Bool) {
+    init(jobs: [Job], configuration: PipelineConfiguration, level: Int, toStdout: Bool, quiet: Bool, duplicates: Duplicates?) {
+        self.duplicates = duplicates
         self.jobs = jobs
         self.configuration = configuration
         self.level = level
@@ -223,9 +253,31 @@ final class Runner: Sendable {
         var summary: String?
         var failed = false
         var bytesIn = 0
+        let session = duplicates.map { duplicates in
+            DuplicateSession(index: duplicates.index) { duplicates.turns.wait(for: index) }
+        }
+        defer {
+            // The next input's turn comes once this one is done, failed or not (a failed one's articles are
+            // forgotten first).
+            if failed { session?.rollback() }
+            duplicates?.turns.finish(index)
+        }
         do throws(ProcessingError) {
             if let outputPath = job.outputPath {
-                let outcome = try processor.process(path: job.path, sourceName: job.sourceName, outputPath: outputPath, syncingFolder: false)
+                let outcome = try processor.process(
+                    path: job.path,
+                    sourceName: job.sourceName,
+                    outputPath: outputPath,
+                    syncingFolder: false,
+                    duplicates: session
+                )
+                if let store = duplicates?.store, let session {
+                    do throws(FileError) {
+                        try store.append(sha256: outcome.sha256, articles: session.added)
+                    } catch {
+                        throw .file(error)
+                    }
+                }
                 let folder = FileSystem.split(outputPath).folder
                 state.withLock { _ = $0.folders.insert(folder) }
                 bytesIn = outcome.inputBytes
@@ -241,12 +293,20 @@ final class Runner: Sendable {
                     source = try FileSource(path: job.path)
                     sha = try source.sha256()
                 } catch { throw .file(error) }
-                let outcome = try processor.stream(source, sourceName: job.sourceName, sha256: sha) { records in writeAll(1, records) }
+                let outcome = try processor.stream(source, sourceName: job.sourceName, sha256: sha, duplicates: session) { records in
+                    writeAll(1, records)
+                }
                 bytesIn = outcome.inputBytes
                 for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
-                if outcome.tally.otherLanguageCount > 0 && !quiet {
-                    printNote("\(job.path): \(outcome.tally.written) written" + languageSummary(outcome.tally))
+                if let store = duplicates?.store, let session {
+                    do throws(FileError) {
+                        try store.append(sha256: sha, articles: session.added)
+                    } catch {
+                        throw .file(error)
+                    }
                 }
+                let notes = tallySummary(outcome.tally)
+                if !notes.isEmpty && !quiet { printNote("\(job.path): \(outcome.tally.written) written" + notes) }
             }
         } catch {
             printError("\(job.path): \(error)")
@@ -279,16 +339,24 @@ final class Runner: Sendable {
             let kinds = outcome.skippedRecords.keys.sorted().map { "\($0) \(outcome.skippedRecords[$0]!)" }.joined(separator: ", ")
             skipped += ", other records skipped (\(kinds))"
         }
-        skipped += languageSummary(outcome.tally)
+        skipped += tallySummary(outcome.tally)
         return "\(name): \(articles)\(skipped), \(formatBytes(outcome.inputBytes)) in, \(formatBytes(outcome.outputBytes)) out, \(format1(rate)) MB/s"
     }
 }
 
-/// ", 3 in other languages left out (fr 2, de 1)", or nothing.
-func languageSummary(_ tally: ArticleTally) -> String {
-    guard tally.otherLanguageCount > 0 else { return "" }
-    let byCode = tally.otherLanguages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
-    return ", \(tally.otherLanguageCount) in other languages left out (\(byCode.joined(separator: ", ")))"
+/// ", 3 in other languages left out (fr 2, de 1), 2 repeat earlier articles (1 exact)", or nothing.
+func tallySummary(_ tally: ArticleTally) -> String {
+    var out = ""
+    if tally.otherLanguageCount > 0 {
+        let byCode = tally.otherLanguages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
+        out += ", \(tally.otherLanguageCount) in other languages left out (\(byCode.joined(separator: ", ")))"
+    }
+    if tally.duplicates > 0 {
+        let verb = tally.duplicates == 1 ? "repeats an earlier article" : "repeat earlier articles"
+        let dropped = tally.droppedDuplicates > 0 ? ", left out" : ""
+        out += ", \(tally.duplicates) \(verb) (\(tally.exactDuplicates) exact\(dropped))"
+    }
+    return out
 }
 
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

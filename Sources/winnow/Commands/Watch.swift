@@ -38,7 +38,7 @@ struct Watch: ParsableCommand {
     @Option(help: "What to do with a processed input: keep (move to done/) or delete (default keep).")
     var onSuccess: String?
 
-    @Flag(help: "Output files whose content was already processed again, instead of skipping them.")
+    @Flag(help: "Output files whose content was already processed again, and do not look for repeated articles.")
     var noDeduplicate = false
 
     @Option(help: "zlib level of the outputs, 0-9 (default 6).")
@@ -84,6 +84,7 @@ struct Watch: ParsableCommand {
             }
         }
         configuration.pipeline = try pipelineOptions.makeConfiguration(base: configuration.pipeline)
+        if let threshold = pipelineOptions.duplicateThreshold { configuration.duplicateIndex.threshold = threshold }
         return configuration
     }
 
