@@ -20,6 +20,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Whole-buffer gzip compression of the output, 3-4x faster than zlib at the same ratio.
+        .systemLibrary(
+            name: "CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
+        // Zstandard, written (.jsonl.zst) and read.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         // glibc's mallopt, for the allocator tuning of the daemon and the command line.
         .systemLibrary(name: "CMalloc"),
         // SSE2's byte mask, for the tokenizer's and the cleaner's 64-byte blocks (header only).
@@ -28,6 +40,8 @@ let package = Package(
             name: "WinnowCore",
             dependencies: [
                 "CZlib",
+                "CDeflate",
+                "CZstd",
                 "CSIMD",
                 // SHA-256 for input hashes and record ids, with the CPU's SHA instructions (BoringSSL).
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -18,6 +18,7 @@ let targets: [(name: String, run: ([UInt8]) -> Void)] = [
     ("detect", fuzzDetect),
     ("warc", fuzzWARC),
     ("utf8", fuzzUTF8),
+    ("zstd", fuzzZstd),
 ]
 
 let pinnedTarget: Int? = {
@@ -80,6 +81,18 @@ func fuzzGzip(_ data: [UInt8]) {
     let again = try? GzipEncoder.compress(inflated, level: 1)
     let back = again.flatMap { bytes in try? bytes.withUnsafeBytes { try GzipDecoder.decompress($0) } }
     check(back == inflated, "gzip round trip differs")
+}
+
+/// Arbitrary bytes as zstd: an error or output within the limit; what decompresses compresses back to itself.
+func fuzzZstd(_ data: [UInt8]) {
+    var input = data
+    if input.count >= 4 { input.replaceSubrange(0..<4, with: [0x28, 0xB5, 0x2F, 0xFD]) }
+    let limits = InflateLimits(maxOutputBytes: 1 << 20, maxExpansionRatio: 1000, ratioGrace: 1 << 16)
+    guard let decompressed = try? input.withUnsafeBytes({ try ZstdDecoder.decompress($0, limits: limits) }) else { return }
+    check(decompressed.count <= 1 << 20, "decompressed past the limit")
+    let again = try? OutputCodec(.zstd, level: 1).compress(decompressed)
+    let back = again.flatMap { bytes in try? bytes.withUnsafeBytes { try ZstdDecoder.decompress($0) } }
+    check(back == decompressed, "zstd round trip differs")
 }
 
 /// One JSON line: parsed or a syntax error with an offset inside the line; never a crash, however deep.

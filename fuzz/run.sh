@@ -3,7 +3,7 @@
 #
 #   fuzz/run.sh [SECONDS] [JOBS] [TARGET...]    default: 60 seconds, 1 job, all targets mixed
 #
-# With TARGETs (pipeline gzip jsonl cleaner tokenizer sentences detect warc utf8, or "each" for all of them), each
+# With TARGETs (pipeline gzip jsonl cleaner tokenizer sentences detect warc utf8 zstd, or "each" for all of them), each
 # target runs on its own for SECONDS, one after the other, and its number of executions is printed.
 #
 # Findings (crashing inputs) are written to fuzz/findings/; the corpus grows in .build-fuzz/corpus, starting
@@ -14,10 +14,12 @@ seconds=${1:-60}
 jobs=${2:-1}
 shift $(( $# < 2 ? $# : 2 ))
 targets=("$@")
-if [ "${targets[*]:-}" = "each" ]; then targets=(pipeline gzip jsonl cleaner tokenizer sentences detect warc utf8); fi
+if [ "${targets[*]:-}" = "each" ]; then targets=(pipeline gzip jsonl cleaner tokenizer sentences detect warc utf8 zstd); fi
 mkdir -p .build-fuzz/corpus fuzz/findings
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name WinnowFuzz \
     -Xcc -fmodule-map-file=Sources/CZlib/module.modulemap -I Sources/CZlib -lz \
+    -Xcc -fmodule-map-file=Sources/CDeflate/module.modulemap -I Sources/CDeflate -ldeflate \
+    -Xcc -fmodule-map-file=Sources/CZstd/module.modulemap -I Sources/CZstd -lzstd \
     -Xcc -fmodule-map-file=Sources/CSIMD/module.modulemap -I Sources/CSIMD \
     $(find Sources/WinnowCore -name '*.swift') fuzz/FuzzTargets.swift \
     -o .build-fuzz/winnow-fuzz 2> >(grep -v "Cannot export local symbol" >&2)

@@ -112,7 +112,8 @@ public struct ProcessedInput: Sendable {
     public var jsonl: [UInt8]
     public var articles: Int
     public var format: InputFormat
-    public var gzip: Bool
+    /// The input's container (gzip, zstd or none).
+    public var compression: Compression
     /// SHA-256 of the input file's bytes, as stored.
     public var sha256: String
     public var inputBytes: Int
@@ -178,7 +179,7 @@ public struct Pipeline: Sendable {
             jsonl: jsonl,
             articles: outcome.articles,
             format: outcome.format,
-            gzip: outcome.gzip,
+            compression: outcome.compression,
             sha256: SHA256.hex(bytes),
             inputBytes: outcome.inputBytes,
             decompressedBytes: outcome.decompressedBytes,
@@ -191,7 +192,7 @@ public struct Pipeline: Sendable {
     public struct SourceInfo {
         public var file: String
         public var sha256: String
-        public var gzip = false
+        public var compression = Compression.none
         public var encoding = TextEncoding.utf8
         public var format = InputFormat.text
         /// The decompressed UTF-8 bytes that article offsets refer to (the whole input, or one chunk of it).
@@ -321,7 +322,7 @@ public struct Pipeline: Sendable {
         out.key("format")
         out.string(source.format.rawValue)
         out.key("compression")
-        out.string(source.gzip ? "gzip" : "none")
+        out.string(source.compression.rawValue)
         out.key("encoding")
         out.string(source.encoding.rawValue)
         out.key("index")

@@ -250,7 +250,7 @@ import WinnowCore
     @Test func gzipInputIsDetectedFromTheContent() throws {
         let plain = try fixture("arabic-8.jsonl")
         let (processed, out) = try process(try GzipEncoder.compress(plain), name: "dump.dat")
-        #expect(processed.gzip)
+        #expect(processed.compression == .gzip)
         #expect(processed.format == .jsonl)
         #expect(out.count == 8)
         #expect(out.first?[path: "source", "compression"] as? String == "gzip")

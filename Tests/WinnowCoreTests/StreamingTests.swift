@@ -40,7 +40,7 @@ import WinnowCore
         let (outcome, gzip) = try stream(seed, pipeline: StreamingPipeline())
         #expect(outcome.chunks == 1)
         var whole = Pipeline()
-        let expected = try GzipEncoder.compress(try whole.process(seed, sourceName: "dump.jsonl").jsonl)
+        let expected = try OutputCodec.gzip.compress(try whole.process(seed, sourceName: "dump.jsonl").jsonl)
         #expect(gzip == expected)
     }
 
@@ -77,7 +77,7 @@ import WinnowCore
         let dump = try largeDump()
         let compressed = try GzipEncoder.compress(dump)
         let (outcome, _) = try stream(compressed, pipeline: StreamingPipeline(chunkBytes: 64 * 1024))
-        #expect(outcome.gzip)
+        #expect(outcome.compression == .gzip)
         #expect(outcome.articles == 72)
         #expect(outcome.decompressedBytes == dump.count)
         #expect(outcome.issues.isEmpty)

@@ -70,7 +70,7 @@ import WinnowCore
         var gzSource = MemorySource(gzipped)
         var fromGzip: [UInt8] = []
         let gzOutcome = try streaming.run(&gzSource, sourceName: "crawl.warc.wet.gz", sha256: "") { fromGzip += $0 }
-        #expect(gzOutcome.gzip)
+        #expect(gzOutcome.compression == .gzip)
         #expect(gzOutcome.articles == 300)
         #expect(try records(fromGzip).map { $0["text"] as? String } == (try records(expected).map { $0["text"] as? String }))
     }

@@ -141,6 +141,30 @@ import WinnowCore
         #expect(metrics.contains("winnow_articles_duplicate_total{kind=\"exact\"} 1"))
     }
 
+    @Test func zstdInputsAreReadAndOutputsWrittenAsZstdWhenConfigured() throws {
+        let temporary = try TemporaryFolder()
+        defer { withExtendedLifetime(temporary) {} }
+        let daemon = try RunningDaemon(spool: temporary.url.appendingPathComponent("spool"), arguments: ["--compression", "zstd"])
+        try #require(waitUntil("the inbox", timeout: 10) { FileManager.default.fileExists(atPath: daemon.folder("inbox").path) })
+        let arabic = try Data(contentsOf: corpusFolder().appendingPathComponent("multilingual/arabic/saudinewsnet-2015-07-23.jsonl"))
+        let dump = Array(arabic.prefix(200_000))
+        let frame = try OutputCodec(.zstd).compress(dump)
+        try Data(frame).write(to: daemon.folder("inbox/good.jsonl.zst"))
+        // Cut inside its only frame, before any whole line: nothing readable.
+        try Data(frame.prefix(40)).write(to: daemon.folder("inbox/cut.jsonl.zst"))
+        waitUntil("both inputs settled", timeout: 30) {
+            daemon.names(in: "done").contains("good.jsonl.zst") && daemon.names(in: "failed").contains("cut.jsonl.zst.reason.json")
+        }
+        #expect(daemon.stop() == 0)
+        let records = try decompressed(daemon.folder("out/good.jsonl.zst.jsonl.zst"), with: ["/usr/bin/zstd", "-dcq"]).split(separator: 0x0A)
+        #expect(records.count == dump.split(separator: 0x0A).count - 1, "every whole line of the excerpt")
+        let record = try JSONSerialization.jsonObject(with: Data(records[0])) as? [String: Any]
+        #expect(record?[path: "source", "compression"] as? String == "zstd")
+        let reason = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.folder("failed/cut.jsonl.zst.reason.json"))) as? [String: Any]
+        #expect(reason?["reason"] as? String == "zstd")
+        #expect((reason?["message"] as? String)?.contains("zstd stream is truncated") == true)
+    }
+
     @Test func articlesInOtherLanguagesAreCountedInTheIssuesFileAndTheMetrics() throws {
         let temporary = try TemporaryFolder()
         defer { withExtendedLifetime(temporary) {} }

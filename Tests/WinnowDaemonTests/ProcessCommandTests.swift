@@ -25,6 +25,31 @@ import Testing
         }
     }
 
+    @Test func zstdAndGzipOutputsReadBackWithTheStandardTools() throws {
+        try withTemporaryFolder { folder in
+            let dump = corpusFolder().appendingPathComponent("multilingual/arabic/saudinewsnet-2015-07-22.jsonl")
+            let zstd = folder.appendingPathComponent("zstd")
+            let gzip = folder.appendingPathComponent("gzip")
+            let first = try runWinnow(["process", dump.path, "--out", zstd.path, "--compression", "zstd", "--jobs", "2"])
+            #expect(first.status == 0, "\(first.stderr)")
+            let second = try runWinnow(["process", dump.path, "--out", gzip.path, "--level", "9", "--jobs", "2"])
+            #expect(second.status == 0, "\(second.stderr)")
+            let frames = try decompressed(zstd.appendingPathComponent("saudinewsnet-2015-07-22.jsonl.jsonl.zst"), with: ["/usr/bin/zstd", "-dcq"])
+            let members = try decompressed(gzip.appendingPathComponent("saudinewsnet-2015-07-22.jsonl.jsonl.gz"), with: ["/bin/gzip", "-dc"])
+            let python = try decompressed(
+                gzip.appendingPathComponent("saudinewsnet-2015-07-22.jsonl.jsonl.gz"),
+                with: ["/usr/bin/python3", "-c", "import gzip, sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())"]
+            )
+            #expect(frames == members)
+            #expect(python == members)
+            #expect(frames.split(separator: 0x0A).count == 2050)
+            // A level the codec does not have is refused before anything runs.
+            let bad = try runWinnow(["process", dump.path, "--out", zstd.path, "--compression", "zstd", "--level", "30"])
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("--level for zstd must be between 1 and 22"))
+        }
+    }
+
     @Test func explainMarksEveryRemovedLineWithItsRule() throws {
         let result = try runWinnow(["explain", seed.path, "--color", "never"])
         #expect(result.status == 0, "\(result.stderr)")

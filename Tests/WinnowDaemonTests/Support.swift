@@ -83,15 +83,20 @@ func corpusFolder() -> URL {
 }
 
 func gunzip(_ url: URL) throws -> [UInt8] {
+    try decompressed(url, with: ["/bin/gzip", "-dc"])
+}
+
+/// The output of a decompressing tool (`gzip -dc`, `zstd -dc`, a Python one-liner) given the file's path.
+func decompressed(_ url: URL, with command: [String]) throws -> [UInt8] {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-    process.arguments = ["-dc", url.path]
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst()) + [url.path]
     let out = Pipe()
     process.standardOutput = out
     try process.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "gzip -d failed on \(url.path)")
+    try #require(process.terminationStatus == 0, "\(command.joined(separator: " ")) failed on \(url.path)")
     return Array(data)
 }
 

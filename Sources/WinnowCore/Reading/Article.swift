@@ -92,6 +92,7 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
     case empty
     case binary(reason: String)
     case gzip(GzipError)
+    case zstd(ZstdError)
     case nothingParsable(issues: Int, firstIssue: String)
     case tooManyArticles(limit: Int)
     /// Processing took longer than the per-file time budget.
@@ -104,6 +105,8 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case .binary(let reason):
             return "the file is binary, not text: \(reason)"
         case .gzip(let error):
+            return error.description
+        case .zstd(let error):
             return error.description
         case .nothingParsable(let issues, let first):
             return "no article could be read: \(issues) malformed line\(issues == 1 ? "" : "s"), the first: \(first)"
@@ -120,6 +123,7 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case .empty: return "empty"
         case .binary: return "binary"
         case .gzip: return "gzip"
+        case .zstd: return "zstd"
         case .nothingParsable: return "unparsable"
         case .tooManyArticles: return "too-many-articles"
         case .tooSlow: return "too-slow"

@@ -331,24 +331,33 @@ public enum TextEncoding: String, Sendable {
     }
 }
 
-/// An input with its container and encoding undone: gzip inflated, UTF-16 transcoded to UTF-8.
+/// An input with its container and encoding undone: gzip or zstd decompressed, UTF-16 transcoded to UTF-8.
 public struct DecodedInput: Sendable {
-    public var gzip: Bool
+    public var compression: Compression
     public var encoding: TextEncoding
-    /// The UTF-8 bytes, or nil when they are the input itself (neither gzip nor UTF-16): no copy is made.
+    /// The UTF-8 bytes, or nil when they are the input itself (not compressed, not UTF-16): no copy is made.
     public var bytes: [UInt8]?
 
-    /// Undoes gzip (within `limits`) and UTF-16 (announced by its byte-order mark).
+    /// Undoes gzip or zstd (within `limits`) and UTF-16 (announced by its byte-order mark).
     ///
-    /// - Throws: `InputError.gzip` for a corrupt, truncated or oversized gzip stream.
+    /// - Throws: `InputError.gzip` or `.zstd` for a corrupt, truncated or oversized stream.
     public static func decode(_ input: UnsafeRawBufferPointer, limits: InflateLimits) throws(InputError) -> DecodedInput {
-        var decoded = DecodedInput(gzip: hasGzipMagic(input), encoding: .utf8, bytes: nil)
-        if decoded.gzip {
+        var decoded = DecodedInput(compression: Compression.detect(input), encoding: .utf8, bytes: nil)
+        switch decoded.compression {
+        case .gzip:
             do throws(GzipError) {
                 decoded.bytes = try GzipDecoder.decompress(input, limits: limits)
             } catch {
                 throw .gzip(error)
             }
+        case .zstd:
+            do throws(ZstdError) {
+                decoded.bytes = try ZstdDecoder.decompress(input, limits: limits)
+            } catch {
+                throw .zstd(error)
+            }
+        case .none:
+            break
         }
         let text = decoded.bytes.map { bytes in bytes.withUnsafeBytes { TextEncoding.detect($0) } } ?? TextEncoding.detect(input)
         decoded.encoding = text

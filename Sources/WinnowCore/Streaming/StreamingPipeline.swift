@@ -36,15 +36,16 @@ public struct MemorySource: ByteSource {
 public struct StreamOutcome: Sendable {
     public var articles = 0
     public var format = InputFormat.text
-    public var gzip = false
+    /// The input's container (gzip, zstd or none).
+    public var compression = Compression.none
     public var encoding = TextEncoding.utf8
-    /// Bytes read from the source (compressed size for gzip).
+    /// Bytes read from the source (the compressed size for gzip and zstd).
     public var inputBytes = 0
     /// Bytes after decompression (and transcoding).
     public var decompressedBytes = 0
     /// Compressed bytes written.
     public var outputBytes = 0
-    /// Gzip members written (one per chunk).
+    /// Gzip members or zstd frames written (one per chunk).
     public var chunks = 0
     /// Records written, by language, and articles left out for their language.
     public var tally = ArticleTally()
@@ -60,11 +61,11 @@ public struct StreamOutcome: Sendable {
         if issues.count < StreamingPipeline.maxReportedIssues { issues.append(issue) }
     }
 
-    /// Throws when the input gave no article: a broken gzip stream (its real problem), nothing parsable (with
-    /// the first problem), or empty.
-    func requireArticles(damage: GzipError?) throws(InputError) {
+    /// Throws when the input gave no article: a broken gzip or zstd stream (its real problem), nothing parsable
+    /// (with the first problem), or empty.
+    func requireArticles(damage: InputError?) throws(InputError) {
         guard articles == 0 else { return }
-        if let damage { throw .gzip(damage) }
+        if let damage { throw damage }
         if let first = issues.first { throw .nothingParsable(issues: issueCount, firstIssue: first.description) }
         throw .empty
     }
@@ -73,18 +74,18 @@ public struct StreamOutcome: Sendable {
 /// Runs the pipeline over an input of any size in bounded memory.
 ///
 /// The decompressed input is cut into chunks of about `chunkBytes` at line boundaries (JSON Lines), or read up
-/// to the article size limit (plain text, the rest only counted). Each chunk's records become one gzip member;
-/// the members, written in order, form one valid gzip file, as pigz and bgzip write. Chunk boundaries depend
-/// only on the input, so the output bytes are the same whatever `parallelism` is.
+/// to the article size limit (plain text, the rest only counted). Each chunk's records become one gzip member
+/// or zstd frame (`codec`); written in order, they form one valid file, as pigz and bgzip write. Chunk
+/// boundaries depend only on the input, so the output bytes are the same whatever `parallelism` is.
 public struct StreamingPipeline: Sendable {
     public let configuration: PipelineConfiguration
-    /// zlib level of the output members.
-    public var level: Int
-    /// Decompressed input bytes per chunk (and gzip member).
+    /// How each chunk's records are compressed.
+    public var codec: OutputCodec
+    /// Decompressed input bytes per chunk (and output member).
     public var chunkBytes: Int
     /// Chunks processed at once.
     public var parallelism: Int
-    /// Whether each chunk is written as a gzip member (false: plain JSON Lines, for standard output).
+    /// Whether each chunk is compressed (false: plain JSON Lines, for standard output).
     public var compressOutput = true
 
     public static let defaultChunkBytes = 4 << 20
@@ -93,21 +94,21 @@ public struct StreamingPipeline: Sendable {
     /// Record writers (each with its reader, cleaner, analyzer and buffers) kept between inputs.
     let workers: PipelinePool
 
-    public init(configuration: PipelineConfiguration = PipelineConfiguration(), level: Int = 6, chunkBytes: Int = defaultChunkBytes, parallelism: Int = 1) {
+    public init(configuration: PipelineConfiguration = PipelineConfiguration(), codec: OutputCodec = .gzip, chunkBytes: Int = defaultChunkBytes, parallelism: Int = 1) {
         self.configuration = configuration
         workers = PipelinePool(configuration: configuration)
-        self.level = level
+        self.codec = codec
         self.chunkBytes = max(64 * 1024, chunkBytes)
         self.parallelism = max(1, parallelism)
     }
 
-    /// Streams `source` through the pipeline, handing each gzip member to `write` in order.
+    /// Streams `source` through the pipeline, handing each compressed member to `write` in order.
     ///
     /// - Parameters:
     ///   - sha256: the SHA-256 of the whole input, written into every record (so the caller hashes first).
     ///   - duplicates: the index session that says which articles repeat earlier ones (nil: none is looked up,
     ///     whatever `configuration.duplicates` says).
-    /// - Throws: `InputError` when nothing of the input can be used, `GzipError` when compressing fails, or
+    /// - Throws: `InputError` when nothing of the input can be used, `CompressionError` when compressing fails, or
     ///   whatever the source or `write` throw.
     public func run<Source: ByteSource>(
         _ source: inout Source,
@@ -123,8 +124,8 @@ public struct StreamingPipeline: Sendable {
         let dump = DumpReader(fields: configuration.fields, limits: configuration.limits)
 
         try reader.fill(atLeast: 64 * 1024)
-        outcome.gzip = reader.gzip
-        guard !reader.pending.isEmpty else { throw reader.damage.map(InputError.gzip) ?? .empty }
+        outcome.compression = reader.compression
+        guard !reader.pending.isEmpty else { throw reader.damage ?? .empty }
         outcome.encoding = reader.pending.withUnsafeBytes { TextEncoding.detect($0) }
         if outcome.encoding != .utf8 {
             // UTF-16 is transcoded whole (it is rare, and a transcoding boundary could split a surrogate pair).
@@ -138,7 +139,7 @@ public struct StreamingPipeline: Sendable {
             try reader.fill(atLeast: reader.pending.count * 2)
             firstText = reader.pending.withUnsafeBytes { dump.firstNonWhitespace($0, from: start) }
         }
-        guard firstText < reader.pending.count else { throw reader.damage.map(InputError.gzip) ?? .empty }
+        guard firstText < reader.pending.count else { throw reader.damage ?? .empty }
         // The count of invalid bytes, when the check read the whole input (a plain-text article needs it).
         let invalidBytes = try reader.pending.withUnsafeBytes { buffer in
             try Result { () throws(InputError) in try dump.checkText(buffer, complete: reader.atEnd) }.get()
@@ -151,7 +152,7 @@ public struct StreamingPipeline: Sendable {
         }
         outcome.format = reader.pending.withUnsafeBytes { dump.detectFormat($0, firstText: firstText) }
 
-        var template = SourceTemplate(file: sourceName, sha256: sha256, gzip: outcome.gzip, encoding: outcome.encoding, format: outcome.format)
+        var template = SourceTemplate(file: sourceName, sha256: sha256, compression: outcome.compression, encoding: outcome.encoding, format: outcome.format)
         template.duplicates = configuration.duplicates == nil ? nil : duplicates
         switch outcome.format {
         case .text:
@@ -182,7 +183,7 @@ public struct StreamingPipeline: Sendable {
     struct SourceTemplate {
         var file: String
         var sha256: String
-        var gzip: Bool
+        var compression: Compression
         var encoding: TextEncoding
         var format: InputFormat
         /// Whether the chunks are the input exactly as stored (see `Pipeline.SourceInfo.inputIsFile`).
@@ -193,7 +194,7 @@ public struct StreamingPipeline: Sendable {
         func info(input: UnsafeRawBufferPointer, baseOffset: Int) -> Pipeline.SourceInfo {
             var info = Pipeline.SourceInfo(file: file, sha256: sha256)
             info.inputIsFile = inputIsFile
-            info.gzip = gzip
+            info.compression = compression
             info.encoding = encoding
             info.format = format
             info.input = input
@@ -240,7 +241,7 @@ public struct StreamingPipeline: Sendable {
         // The file as stored, whole (not inflated, transcoded or cut): its hash, which the caller made, is the
         // article's, and the record id is not hashed again.
         var template = template
-        template.inputIsFile = !template.gzip && template.encoding == .utf8 && !cutAtLimit && reader.damage == nil
+        template.inputIsFile = template.compression == .none && template.encoding == .utf8 && !cutAtLimit && reader.damage == nil
         var pipeline = workers.take()
         defer { workers.give(pipeline) }
         var pending = try records(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
@@ -615,7 +616,7 @@ public struct StreamingPipeline: Sendable {
             json = out.bytes
             tally.languages = tally.languages.filter { $0.value > 0 }
         }
-        return EncodedChunk(member: compressOutput ? try GzipEncoder.compress(json, level: level) : json, tally: tally)
+        return EncodedChunk(member: compressOutput ? try codec.compress(json) : json, tally: tally)
     }
 }
 
@@ -666,22 +667,24 @@ final class WorkerSlots<Value>: @unchecked Sendable {
     var all: [Value] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 }
 
-/// Reads a source, inflating gzip transparently, into a buffer of pending decoded bytes.
+/// Reads a source, decompressing gzip and zstd transparently, into a buffer of pending decoded bytes.
 struct DecodedReader<Source: ByteSource> {
     var source: Source
     let limits: InflateLimits
     var pending: [UInt8] = []
     private(set) var atEnd = false
-    private(set) var gzip = false
-    /// Where a gzip stream stopped early (truncated, or followed by bytes that are not gzip): the input ends
-    /// there, and what was inflated before it is read as usual. What a truncated stream gives is exactly the
-    /// start of what was compressed. A corrupt stream is thrown instead: zlib may notice the damage only at the
-    /// member's checksum, after handing over wrong bytes; so are the limits (a likely bomb).
-    private(set) var damage: GzipError?
+    private(set) var compression = Compression.none
+    /// Where a compressed stream stopped early (truncated, or followed by bytes that are not of its format):
+    /// the input ends there, and what was decompressed before it is read as usual. What a truncated stream gives
+    /// is exactly the start of what was compressed. A corrupt stream is thrown instead: the library may notice
+    /// the damage only at the member's or frame's checksum, after handing over wrong bytes; so are the limits
+    /// (a likely bomb).
+    private(set) var damage: InputError?
     private(set) var inputBytes = 0
     /// Decoded bytes produced so far (consumed or pending).
     private(set) var decompressedBytes = 0
     private var inflater: GzipInflater?
+    private var zstd: ZstdInflater?
     private var started = false
     /// The block buffer: allocated at the first read, as large as the source (when it says) up to 256 KiB,
     /// and not zeroed (every read writes what it returns).
@@ -747,16 +750,24 @@ struct DecodedReader<Source: ByteSource> {
         if n == 0 {
             atEnd = true
             if let inflater {
-                do { try inflater.finish() } catch { damage = error }
+                do { try inflater.finish() } catch { damage = .gzip(error) }
+            }
+            if let zstd {
+                do { try zstd.finish() } catch { damage = .zstd(error) }
             }
             return
         }
         inputBytes += n
         if !started {
             started = true
-            gzip = n >= 2 && raw[0] == 0x1f && raw[1] == 0x8b
-            if gzip {
+            compression = raw.withUnsafeBytes { Compression.detect(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            switch compression {
+            case .gzip:
                 do { inflater = try GzipInflater(limits: limits) } catch { throw InputError.gzip(error) }
+            case .zstd:
+                do { zstd = try ZstdInflater(limits: limits) } catch { throw InputError.zstd(error) }
+            case .none:
+                break
             }
         }
         if let inflater {
@@ -773,10 +784,29 @@ struct DecodedReader<Source: ByteSource> {
             } catch let error as GzipError {
                 switch error {
                 case .truncated, .trailingGarbage:
-                    damage = error
+                    damage = .gzip(error)
                     atEnd = true
                 case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .zlib:
                     throw InputError.gzip(error)
+                }
+            }
+        } else if let zstd {
+            var produced = 0
+            defer { decompressedBytes += produced }
+            do {
+                try raw.withUnsafeBytes { block in
+                    try zstd.inflate(UnsafeRawBufferPointer(rebasing: block[0..<n])) { piece in
+                        produced += piece.count
+                        if keep { pending.append(contentsOf: piece) }
+                    }
+                }
+            } catch let error as ZstdError {
+                switch error {
+                case .truncated, .trailingGarbage:
+                    damage = .zstd(error)
+                    atEnd = true
+                case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .outOfMemory:
+                    throw InputError.zstd(error)
                 }
             }
         } else {

@@ -11,10 +11,10 @@ import WinnowCore
 public enum ProcessingError: Error, CustomStringConvertible, Sendable {
     /// The file could not be read or the output could not be written.
     case file(FileError)
-    /// The input is unusable (empty, binary, corrupt gzip, nothing parsable).
+    /// The input is unusable (empty, binary, a corrupt gzip or zstd stream, nothing parsable).
     case input(InputError)
     /// Compressing the output failed.
-    case compression(GzipError)
+    case compression(CompressionError)
 
     public var description: String {
         switch self {
@@ -35,7 +35,7 @@ public enum ProcessingError: Error, CustomStringConvertible, Sendable {
         switch error {
         case let error as InputError: self = .input(error)
         case let error as FileError: self = .file(error)
-        case let error as GzipError: self = .compression(error)
+        case let error as CompressionError: self = .compression(error)
         default: self = .file(FileError("process", path: path, code: EIO))
         }
     }
@@ -54,7 +54,8 @@ public enum ProcessingError: Error, CustomStringConvertible, Sendable {
 public struct FileOutcome: Sendable {
     public var articles: Int
     public var format: InputFormat
-    public var gzip: Bool
+    /// The input's container (gzip, zstd or none).
+    public var compression: Compression
     public var sha256: String
     public var inputBytes: Int
     public var outputBytes: Int
@@ -68,18 +69,18 @@ public struct FileOutcome: Sendable {
     public var tally = ArticleTally()
 }
 
-/// Turns an input file into a `.jsonl.gz` output file in bounded memory: hash, stream through the pipeline in
-/// chunks (one gzip member each), write atomically.
+/// Turns an input file into a `.jsonl.gz` (or `.jsonl.zst`) output file in bounded memory: hash, stream
+/// through the pipeline in chunks (one gzip member or zstd frame each), write atomically.
 public struct FileProcessor: Sendable {
     public var streaming: StreamingPipeline
 
-    public var level: Int { streaming.level }
+    public var codec: OutputCodec { streaming.codec }
 
-    public init(configuration: PipelineConfiguration, level: Int = 6, parallelism: Int = 1) {
-        streaming = StreamingPipeline(configuration: configuration, level: level, parallelism: parallelism)
+    public init(configuration: PipelineConfiguration, codec: OutputCodec = .gzip, parallelism: Int = 1) {
+        streaming = StreamingPipeline(configuration: configuration, codec: codec, parallelism: parallelism)
     }
 
-    /// Processes the input at `path` into the gzip-compressed JSON Lines file at `outputPath`.
+    /// Processes the input at `path` into the compressed JSON Lines file at `outputPath`.
     ///
     /// - Parameters:
     ///   - sourceName: the name written into each record's `source.file`.
@@ -118,7 +119,7 @@ public struct FileProcessor: Sendable {
         return FileOutcome(
             articles: outcome.articles,
             format: outcome.format,
-            gzip: outcome.gzip,
+            compression: outcome.compression,
             sha256: sha,
             inputBytes: outcome.inputBytes,
             outputBytes: outcome.outputBytes,

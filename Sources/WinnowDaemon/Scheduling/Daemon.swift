@@ -443,7 +443,7 @@ public final class Daemon: Sendable {
             s.bytesInFlight += size
             let processor =
                 s.idleProcessors.popLast()
-                ?? FileProcessor(configuration: s.configuration.pipeline, level: s.configuration.level)
+                ?? FileProcessor(configuration: s.configuration.pipeline, codec: s.configuration.codec)
             return (item, processor, size, s.generation)
         }
     }
@@ -556,7 +556,7 @@ public final class Daemon: Sendable {
             }
         }
         // Stream into a hidden temporary file in out/; it becomes visible only at the commit's rename.
-        let plainName = name + ".jsonl.gz"
+        let plainName = name + configuration.codec.fileExtension
         let session =
             configuration.deduplicate && configuration.pipeline.duplicates != nil ? DuplicateSession(index: duplicateIndex) : nil
         let streamed: StreamOutcome
@@ -622,13 +622,15 @@ public final class Daemon: Sendable {
         return .processed(tally: streamed.tally, bytesIn: streamed.inputBytes, bytesOut: streamed.outputBytes, seconds: seconds)
     }
 
-    /// `<name>.jsonl.gz`, unless a different output already has that name (an earlier file of the same
-    /// name with other content): then the content hash makes it unique. Same bytes: the same name (replay).
+    /// `<name>.jsonl.gz` (or `.jsonl.zst`), unless a different output already has that name (an earlier file
+    /// of the same name with other content): then the content hash makes it unique. Same bytes: the same name
+    /// (replay).
     private func outputName(plain: String, sha256: String, candidate: String, folder: String) -> String {
         let existing = folder + "/" + plain
         guard FileSystem.exists(existing) else { return plain }
         if FileSystem.sameContent(existing, candidate) { return plain }
-        return String(plain.dropLast(".jsonl.gz".count)) + "." + sha256.prefix(12) + ".jsonl.gz"
+        let ending = plain.hasSuffix(".jsonl.zst") ? ".jsonl.zst" : ".jsonl.gz"
+        return String(plain.dropLast(ending.count)) + "." + sha256.prefix(12) + ending
     }
 
     /// Moves a finished input to `done/` (or deletes it); nil when that worked.

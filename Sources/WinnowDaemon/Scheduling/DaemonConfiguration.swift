@@ -29,8 +29,17 @@ public struct DaemonConfiguration: Sendable {
     public var deduplicate = true
     /// The article index: its similarity threshold and how many articles it remembers.
     public var duplicateIndex = DuplicateIndex.Configuration()
-    /// zlib level of the outputs.
-    public var level = 6
+    /// How the outputs are compressed: gzip (`.jsonl.gz`, through libdeflate) or zstd (`.jsonl.zst`).
+    public var compression = Compression.gzip
+    /// The codec's level (nil: its default, gzip 6 and zstd 3); one outside the codec's levels is clamped into
+    /// them.
+    public var level: Int?
+
+    /// The outputs' codec.
+    public var codec: OutputCodec {
+        let levels = OutputCodec.levels(compression)
+        return OutputCodec(compression, level: level.map { min(max($0, levels.lowerBound), levels.upperBound) })
+    }
     /// How long SIGTERM waits for in-flight files before releasing them to the inbox.
     public var graceSeconds: Double = 30
     /// First and largest delay before retrying a transient error.
@@ -135,7 +144,12 @@ extension DaemonConfiguration {
             }
             onSuccess = mode
         case "deduplicate": deduplicate = try flag()
-        case "level": level = min(9, try integer())
+        case "compression":
+            guard let codec = Compression(rawValue: value), codec != .none else {
+                throw ConfigurationError(path: "", line: 0, reason: "compression: '\(value)' is not gzip or zstd")
+            }
+            compression = codec
+        case "level": level = try integer()
         case "grace-seconds": graceSeconds = try number()
         case "retry-initial-seconds": retryInitialSeconds = max(0.01, try number())
         case "retry-max-seconds": retryMaxSeconds = try number()

@@ -14,7 +14,8 @@ struct Bench: ParsableCommand {
         discussion: """
             Stages: tokenize and sentences (on the files' text), clean (on the article bodies), analyze, langid and \
             dedup (signatures and index lookups, on the clean texts and titles), pipeline (read, clean, tokenize, analyze, serialise: everything but compression), gzip \
-            (the records, at --level), and end_to_end (pipeline and gzip, files spread over --threads). Each stage \
+            and zstd (the records alone, through libdeflate and zstd; gzip_zlib is zlib's gzip at level 6 for \
+            comparison), and end_to_end (pipeline and the --compression codec, files spread over --threads). Each stage \
             runs once to warm up, then --runs times; MB/s is the stage's own input divided by the median time; \
             share is the stage's time relative to pipeline's. langid_cost and \
             dedup_cost (asked for by name) time the pipeline with and without the feature in turn and report what it \
@@ -31,8 +32,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed runs per stage (the median is reported).")
     var runs = 5
 
-    @Option(help: "zlib level for the gzip and end_to_end stages.")
-    var level = 6
+    @OptionGroup var compression: CompressionOptions
 
     @Option(help: "Threads for end_to_end (default: one per core).")
     var threads: Int?
@@ -53,6 +53,8 @@ struct Bench: ParsableCommand {
         var name: String
         var bytes: Int
         var seconds: Double
+        /// Input bytes per output byte, for the compression stages.
+        var ratio: Double?
     }
 
     func run() throws {
@@ -106,7 +108,7 @@ struct Bench: ParsableCommand {
         /// stage name, the share.
         var costs: [(what: String, stage: String, share: Double)] = []
         let selected = self.stages.map { Set($0.split(separator: ",").map(String.init)) }
-        func measure(_ name: String, bytes: Int, _ body: () -> Void) {
+        func measure(_ name: String, bytes: Int, ratio: Double? = nil, _ body: () -> Void) {
             if let selected, !selected.contains(name) { return }
             progress("measuring \(name)…")
             body()
@@ -117,7 +119,7 @@ struct Bench: ParsableCommand {
                 times.append(monotonicSeconds() - start)
             }
             times.sort()
-            stages.append(Stage(name: name, bytes: bytes, seconds: times[times.count / 2]))
+            stages.append(Stage(name: name, bytes: bytes, seconds: times[times.count / 2], ratio: ratio))
         }
 
         var tokens: [Token] = []
@@ -221,9 +223,19 @@ struct Bench: ParsableCommand {
                 blackHole(index.matchAndInsert(IndexedArticle(id: RecordID(high: 0, low: UInt64(number)), signature: signature)))
             }
         }
-        let level = self.level
-        measure("gzip", bytes: jsonl.reduce(0) { $0 + $1.count }) {
-            for records in jsonl { _ = try? GzipEncoder.compress(records, level: level) }
+        let chosen = compression.codec
+        let recordBytes = jsonl.reduce(0) { $0 + $1.count }
+        // The chosen codec at its level, the other at its default.
+        for codec in [OutputCodec(.gzip, level: chosen.compression == .gzip ? chosen.level : nil),
+                      OutputCodec(.zstd, level: chosen.compression == .zstd ? chosen.level : nil)] {
+            let compressed = jsonl.reduce(0) { $0 + ((try? codec.compress($1))?.count ?? 0) }
+            measure(codec.name, bytes: recordBytes, ratio: Double(recordBytes) / Double(max(1, compressed))) {
+                for records in jsonl { blackHole(try? codec.compress(records)) }
+            }
+        }
+        let zlibBytes = jsonl.reduce(0) { $0 + ((try? GzipEncoder.compress($1, level: 6))?.count ?? 0) }
+        measure("gzip_zlib", bytes: recordBytes, ratio: Double(recordBytes) / Double(max(1, zlibBytes))) {
+            for records in jsonl { blackHole(try? GzipEncoder.compress(records, level: 6)) }
         }
         let threads = max(1, self.threads ?? onlineCores())
         let sharedFiles = files
@@ -234,7 +246,7 @@ struct Bench: ParsableCommand {
         measure("end_to_end", bytes: corpusBytes) {
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: fileWorkers) { _ in
-                let processor = FileProcessor(configuration: configuration, level: level, parallelism: parallelism)
+                let processor = FileProcessor(configuration: configuration, codec: chosen, parallelism: parallelism)
                 while true {
                     let index = next.add(1, ordering: .relaxed).oldValue
                     guard index < sharedFiles.count else { break }
@@ -259,8 +271,12 @@ struct Bench: ParsableCommand {
             out.int(max(1, runs))
             out.key("threads")
             out.int(threads)
+            out.key("compression")
+            out.string(chosen.name)
             out.key("level")
-            out.int(level)
+            out.int(chosen.level)
+            out.key("compressor")
+            out.string(chosen.library)
             for cost in costs {
                 out.key(dynamic: cost.stage)
                 out.fixed(cost.share, decimals: 4)
@@ -279,6 +295,10 @@ struct Bench: ParsableCommand {
                 out.fixed(stage.seconds, decimals: 6)
                 out.key("share_of_pipeline")
                 out.fixed(stage.seconds / pipelineSeconds, decimals: 3)
+                if let ratio = stage.ratio {
+                    out.key("ratio")
+                    out.fixed(ratio, decimals: 3)
+                }
                 out.endObject()
             }
             out.endArray()
@@ -287,17 +307,18 @@ struct Bench: ParsableCommand {
             writeAll(1, out.bytes)
             return
         }
-        print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), level \(level)")
+        print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), \(chosen) (\(chosen.library))")
         for cost in costs {
             print("\(cost.what) costs the pipeline \(format1(cost.share * 100)) % (median of \(max(1, runs)) paired runs)")
         }
-        print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9))
+        print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9) + "ratio".leftPadded(8))
         for stage in stages {
             let rate = Double(stage.bytes) / 1e6 / stage.seconds
             let share = Int((stage.seconds / pipelineSeconds * 100).rounded())
             print(
                 stage.name.padding(12) + format1(rate).leftPadded(10) + formatBytes(stage.bytes).leftPadded(12)
                     + format1(stage.seconds * 1000).leftPadded(10) + "\(share) %".leftPadded(9)
+                    + (stage.ratio.map { format3($0).leftPadded(8) } ?? "")
             )
         }
     }

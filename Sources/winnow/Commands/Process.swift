@@ -13,12 +13,12 @@ import Darwin
 
 struct Process: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Process article dumps once: each input file becomes one .jsonl.gz file.",
+        abstract: "Process article dumps once: each input file becomes one .jsonl.gz (or .jsonl.zst) file.",
         discussion: """
             Inputs are files or folders (read recursively, hidden files skipped). The format (plain text, JSON \
-            Lines, gzip of either) is detected from the content. Each input gives OUT/<relative name>.jsonl.gz, \
-            written atomically; a name that two inputs would share gets the first 12 hex digits of the \
-            input's SHA-256 added.
+            Lines, web archives, gzip or zstd of any) is detected from the content. Each input gives \
+            OUT/<relative name>.jsonl.gz (.jsonl.zst with --compression zstd), written atomically; a name that \
+            two inputs would share gets the first 12 hex digits of the input's SHA-256 added.
             """
     )
 
@@ -31,8 +31,7 @@ struct Process: ParsableCommand {
     @Flag(help: "Write plain JSON Lines to standard output instead of files.")
     var stdout = false
 
-    @Option(help: "zlib compression level of the output, 0-9.")
-    var level: Int = 6
+    @OptionGroup var compression: CompressionOptions
 
     @Option(name: .shortAndLong, help: "Files processed in parallel (default: one per core).")
     var jobs: Int?
@@ -58,7 +57,6 @@ struct Process: ParsableCommand {
         guard stdout != (out != nil) else {
             throw ValidationError("give either --out DIR or --stdout")
         }
-        guard (0...9).contains(level) else { throw ValidationError("--level must be between 0 and 9") }
         if noDeduplicate && index != nil { throw ValidationError("--index keeps the near-duplicate index: it cannot go with --no-deduplicate") }
     }
 
@@ -104,7 +102,7 @@ struct Process: ParsableCommand {
             }
             duplicates = Runner.Duplicates(index: index, store: store, turns: DuplicateTurns())
         }
-        let runner = Runner(jobs: jobs, configuration: configuration, level: level, toStdout: stdout, quiet: quiet, duplicates: duplicates)
+        let runner = Runner(jobs: jobs, configuration: configuration, codec: compression.codec, toStdout: stdout, quiet: quiet, duplicates: duplicates)
         failures += runner.run(workers: max(1, self.jobs ?? ProcessInfoCores.count))
         if failures > 0 {
             printError("\(failures) input\(failures == 1 ? "" : "s") failed")
@@ -138,10 +136,11 @@ struct Process: ParsableCommand {
         var taken: Set<String> = []
         var folders: Set<String> = []
         for index in jobs.indices {
-            var relative = jobs[index].sourceName + ".jsonl.gz"
+            let ending = compression.codec.fileExtension
+            var relative = jobs[index].sourceName + ending
             if taken.contains(relative) {
                 let digest = (try? FileSystem.readFile(jobs[index].path)).map { SHA256.hex($0).prefix(12) } ?? "dup\(index)"
-                relative = jobs[index].sourceName + ".\(digest).jsonl.gz"
+                relative = jobs[index].sourceName + ".\(digest)" + ending
             }
             taken.insert(relative)
             jobs[index].outputPath = out + "/" + relative
@@ -180,7 +179,7 @@ func printWarning(_ message: String) {
 final class Runner: Sendable {
     let jobs: [Job]
     let configuration: PipelineConfiguration
-    let level: Int
+    let codec: OutputCodec
     let toStdout: Bool
     let quiet: Bool
     let duplicates: Duplicates?
@@ -207,11 +206,11 @@ final class Runner: Sendable {
     private let started = monotonicSeconds()
     private let showProgress: Bool
 
-    init(jobs: [Job], configuration: PipelineConfiguration, level: Int, toStdout: Bool, quiet: Bool, duplicates: Duplicates?) {
+    init(jobs: [Job], configuration: PipelineConfiguration, codec: OutputCodec, toStdout: Bool, quiet: Bool, duplicates: Duplicates?) {
         self.duplicates = duplicates
         self.jobs = jobs
         self.configuration = configuration
-        self.level = level
+        self.codec = codec
         self.toStdout = toStdout
         self.quiet = quiet
         showProgress = isatty(2) != 0 && jobs.count > 1 && !quiet
@@ -224,7 +223,7 @@ final class Runner: Sendable {
         let fileWorkers = toStdout ? 1 : min(workers, max(jobs.count, 1))
         let parallelism = max(1, workers / fileWorkers)
         DispatchQueue.concurrentPerform(iterations: fileWorkers) { _ in
-            var processor = FileProcessor(configuration: configuration, level: level, parallelism: parallelism)
+            var processor = FileProcessor(configuration: configuration, codec: codec, parallelism: parallelism)
             processor.streaming.compressOutput = !toStdout
             while let index = state.withLock({ s -> Int? in
                 guard s.next < jobs.count else { return nil }
@@ -380,6 +379,12 @@ func writeStderr(_ text: String) {
 func format1(_ value: Double) -> String {
     let tenths = Int((value * 10).rounded())
     return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
+}
+
+func format3(_ value: Double) -> String {
+    let thousandths = Int((value * 1000).rounded())
+    let fraction = String(abs(thousandths) % 1000)
+    return (thousandths < 0 ? "-" : "") + "\(abs(thousandths) / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
 }
 
 func formatBytes(_ count: Int) -> String {

@@ -41,7 +41,10 @@ struct Watch: ParsableCommand {
     @Flag(help: "Output files whose content was already processed again, and do not look for repeated articles.")
     var noDeduplicate = false
 
-    @Option(help: "zlib level of the outputs, 0-9 (default 6).")
+    @Option(help: "Output compression: gzip (.jsonl.gz, through libdeflate) or zstd (.jsonl.zst) (default gzip).")
+    var compression: String?
+
+    @Option(help: "Compression level: gzip 0-12 (default 6), zstd 1-22 (default 3).")
     var level: Int?
 
     @Option(help: "Seconds SIGTERM waits for files in flight before releasing them (default 30).")
@@ -69,6 +72,7 @@ struct Watch: ParsableCommand {
         if let rescanSeconds { try configuration.set(configuration.poll ? "poll-seconds" : "rescan-seconds", "\(rescanSeconds)") }
         if let onSuccess { try configuration.set("on-success", onSuccess) }
         if noDeduplicate { configuration.deduplicate = false }
+        if let compression { try configuration.set("compression", compression) }
         if let level { try configuration.set("level", "\(level)") }
         if let graceSeconds { try configuration.set("grace-seconds", "\(graceSeconds)") }
         if let leaseSeconds { try configuration.set("lease-seconds", "\(leaseSeconds)") }
