@@ -50,6 +50,34 @@ import Testing
         }
     }
 
+    @Test func standardInputIsProcessedLikeAFileNamedStdin() throws {
+        let process = Process()
+        process.executableURL = try winnowExecutable()
+        process.arguments = ["process", "-", "--stdout"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        // The seed article through a pipe, as `curl … | winnow process - --stdout` gives it.
+        let seedBytes = try Data(contentsOf: seed)
+        DispatchQueue.global().async {
+            input.fileHandleForWriting.write(seedBytes)
+            try? input.fileHandleForWriting.close()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = data.split(separator: 0x0A)
+        #expect(lines.count == 1)
+        let record = try JSONSerialization.jsonObject(with: Data(lines[0])) as? [String: Any]
+        #expect(record?[path: "source", "file"] as? String == "stdin")
+        #expect((record?["title"] as? String)?.hasPrefix("Xi Jinping Vows") == true)
+        // The same record as the file itself gives, but for its name.
+        let direct = try runWinnow(["process", seed.path, "--stdout"])
+        #expect(direct.stdout.replacingOccurrences(of: "000_23272d59b78fa6f4.txt", with: "stdin") == String(decoding: data, as: UTF8.self))
+    }
+
     @Test func explainMarksEveryRemovedLineWithItsRule() throws {
         let result = try runWinnow(["explain", seed.path, "--color", "never"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -314,6 +314,41 @@ public enum FileSystem {
     }
 
     /// Splits a path into its folder and last component.
+    /// Copies everything readable from `fd` (standard input) into a new temporary file in `$TMPDIR` (or
+    /// `/tmp`) and returns its path: the pipeline needs the whole input twice (its SHA-256 first).
+    /// The caller removes the file.
+    public static func spool(_ fd: Int32 = 0) throws(FileError) -> String {
+        let folder = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((folder + "/winnow-stdin-XXXXXX").utf8CString)
+        let out = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard out >= 0 else { throw FileError("create", path: path) }
+        defer { close(out) }
+        var buffer = [UInt8](unzeroedCount: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else {
+                let error = FileError("read", path: "standard input")
+                unlink(path)
+                throw error
+            }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let w = buffer.withUnsafeBytes { write(out, $0.baseAddress! + written, n - written) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else {
+                    let error = FileError("write", path: path)
+                    unlink(path)
+                    throw error
+                }
+                written += w
+            }
+        }
+        return path
+    }
+
     public static func split(_ path: String) -> (folder: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let folder = String(path[..<slash])

@@ -22,7 +22,7 @@ struct Process: ParsableCommand {
             """
     )
 
-    @Argument(help: "Input files and folders.")
+    @Argument(help: "Input files and folders; - reads standard input (named stdin in the records).")
     var inputs: [String]
 
     @Option(name: .shortAndLong, help: "Output folder.")
@@ -65,8 +65,16 @@ struct Process: ParsableCommand {
         if noDeduplicate { configuration.duplicates = nil }
         var failures = 0
         var jobs: [Job] = []
+        var spooled: String?
+        defer { if let spooled { unlink(spooled) } }
         for input in inputs {
-            if FileSystem.isFolder(input) {
+            if input == "-" {
+                // Standard input is spooled to a temporary file: the input is read twice (hashed, then processed).
+                guard spooled == nil else { throw ValidationError("- (standard input) can be given once") }
+                let path = try FileSystem.spool(0)
+                spooled = path
+                jobs.append(Job(path: path, sourceName: "stdin"))
+            } else if FileSystem.isFolder(input) {
                 let root = input.hasSuffix("/") && input.count > 1 ? String(input.dropLast()) : input
                 do {
                     for relative in try FileSystem.regularFiles(under: root) {
