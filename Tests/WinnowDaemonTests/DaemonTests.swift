@@ -497,7 +497,7 @@ import WinnowCore
             .deletingLastPathComponent().appendingPathComponent("deploy/winnow.service")
         var unit = try String(contentsOf: source, encoding: .utf8)
         // verify checks that ExecStart exists: point it at the binary under test.
-        unit = unit.replacingOccurrences(of: "/usr/local/bin/winnow", with: try winnowExecutable().path)
+        unit = unit.replacingOccurrences(of: "/usr/bin/winnow", with: try winnowExecutable().path)
         let copy = folder.appendingPathComponent("winnow.service")
         try unit.write(to: copy, atomically: true, encoding: .utf8)
         let verify = try capture("systemd-analyze", "verify", copy.path)
