@@ -8,7 +8,7 @@ struct WinnowCommand: ParsableCommand {
         commandName: "winnow",
         abstract: "Turns article dumps into clean, tokenized, analysed, gzip-compressed JSON Lines.",
         version: Winnow.version,
-        subcommands: [Process.self, Watch.self, Status.self, Explain.self, Tokenize.self, Sentences.self, Langid.self, Bench.self]
+        subcommands: [Process.self, Dedup.self, Watch.self, Status.self, Explain.self, Tokenize.self, Sentences.self, Langid.self, Bench.self]
     )
 
     static func main() {

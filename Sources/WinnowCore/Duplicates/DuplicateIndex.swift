@@ -366,6 +366,19 @@ public final class DuplicateSession: Sendable {
         }
     }
 
+    /// Adds articles known from an earlier run (an input whose output is already there), in this input's turn,
+    /// without looking them up: later inputs find them as they would have. They are not `added` (they are on
+    /// file already).
+    public func insertKnown(_ articles: [IndexedArticle]) {
+        let first = state.withLock { s in
+            defer { s.waited = true }
+            return !s.waited
+        }
+        if first { waitForTurn?() }
+        let ordinals = articles.map { index.insert($0) }
+        state.withLock { $0.ordinals += ordinals }
+    }
+
     /// The articles this input added, in order.
     public var added: [IndexedArticle] { state.withLock { $0.added } }
 

@@ -51,6 +51,15 @@ struct Process: ParsableCommand {
     @Option(help: "A line in at least this many distinct plain-text inputs of the run is boilerplate.")
     var memoryThreshold = 3
 
+    @Option(help: ArgumentHelp("Process only task I's share of the inputs, of N tasks (I from 0 to N-1), split by a hash of each input's relative path; writes OUT/_manifest/ and OUT/_signatures/ for winnow dedup. Default: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (or _MIN and _MAX), or JOB_COMPLETION_INDEX with --shard-count.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: "The number of tasks, when the task's number comes from Kubernetes' JOB_COMPLETION_INDEX.")
+    var shardCount: Int?
+
+    @Flag(help: "Skip an input whose output is already there, made from the same bytes (its records' source.sha256): a re-submitted job only does what failed.")
+    var skipExisting = false
+
     @OptionGroup var pipelineOptions: PipelineOptions
 
     func validate() throws {
@@ -58,6 +67,7 @@ struct Process: ParsableCommand {
             throw ValidationError("give either --out DIR or --stdout")
         }
         if noDeduplicate && index != nil { throw ValidationError("--index keeps the near-duplicate index: it cannot go with --no-deduplicate") }
+        if let shard { _ = try Shard(parsing: shard) }
     }
 
     func run() throws {
@@ -91,6 +101,8 @@ struct Process: ParsableCommand {
                 failures += 1
             }
         }
+        // Output names and the line memory come from all the inputs, before a shard takes its share: every task
+        // of an array job then writes what one unsharded run would.
         if let out {
             try FileSystem.createFolder(out)
             try assignOutputPaths(&jobs, out: out)
@@ -98,20 +110,49 @@ struct Process: ParsableCommand {
         if !noMemory && jobs.count > memoryThreshold {
             configuration.memory = Self.lineMemory(jobs, threshold: memoryThreshold)
         }
+        let shard = try self.shard.map { try Shard(parsing: $0) } ?? Shard.fromEnvironment(arrayEnvironment(), count: shardCount)
+        if let shard {
+            jobs = jobs.filter { shard.owns($0.sourceName) }
+            if !quiet { printNote("shard \(shard): \(jobs.count) input\(jobs.count == 1 ? "" : "s")") }
+        }
         var duplicates: Runner.Duplicates?
         if configuration.duplicates != nil {
             let index = DuplicateIndex(configuration: pipelineOptions.duplicateIndexConfiguration)
             var store: DuplicateStore?
+            var known: [String: [IndexedArticle]]?
             if let folder = self.index {
+                // Articles of earlier runs are all earlier than this run's.
                 try FileSystem.createFolder(folder)
                 let opened = try DuplicateStore(path: folder + "/duplicates.idx")
                 try opened.load(into: index, counts: { _ in true })
                 store = opened
+            } else if let shard, let out {
+                // A shard keeps its articles' signatures for winnow dedup. Run again, it puts a skipped input's
+                // articles into the index in that input's turn, as the first run did.
+                let folder = out + "/" + BatchLayout.signatures
+                try FileSystem.createFolder(folder)
+                let opened = try DuplicateStore(path: folder + "/" + shard.name + ".idx")
+                known = [:]
+                for segment in try opened.segments() { known?[segment.sha256] = segment.articles }
+                store = opened
             }
-            duplicates = Runner.Duplicates(index: index, store: store, turns: DuplicateTurns())
+            duplicates = Runner.Duplicates(index: index, store: store, known: known, turns: DuplicateTurns())
         }
-        let runner = Runner(jobs: jobs, configuration: configuration, codec: compression.codec, toStdout: stdout, quiet: quiet, duplicates: duplicates)
+        let runner = Runner(
+            jobs: jobs, configuration: configuration, codec: compression.codec, toStdout: stdout, quiet: quiet, duplicates: duplicates,
+            skipExisting: skipExisting
+        )
         failures += runner.run(workers: max(1, self.jobs ?? ProcessInfoCores.count))
+        if let shard, let out {
+            // What this task did, for winnow dedup and for a person: written whole, at the end.
+            let manifest = runner.manifest.map { entry in
+                var entry = entry
+                entry.output = entry.output.map { String($0.dropFirst(out.count + 1)) }
+                return entry
+            }
+            try FileSystem.createFolder(out + "/" + BatchLayout.manifests)
+            try FileSystem.writeAtomically(manifest.flatMap(\.json), to: out + "/" + BatchLayout.manifests + "/" + shard.name + ".jsonl")
+        }
         if failures > 0 {
             printError("\(failures) input\(failures == 1 ? "" : "s") failed")
             throw ExitCode(1)
@@ -158,6 +199,15 @@ struct Process: ParsableCommand {
     }
 }
 
+/// The variables array jobs name their task by (Slurm, Kubernetes Indexed Jobs).
+func arrayEnvironment() -> [String: String] {
+    var environment: [String: String] = [:]
+    for key in ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "JOB_COMPLETION_INDEX"] {
+        if let value = getenv(key) { environment[key] = String(cString: value) }
+    }
+    return environment
+}
+
 struct Job: Sendable {
     var path: String
     var sourceName: String
@@ -197,12 +247,19 @@ final class Runner: Sendable {
     struct Duplicates {
         var index: DuplicateIndex
         var store: DuplicateStore?
+        /// A shard's signatures from an earlier run, by input hash.
+        var known: [String: [IndexedArticle]]?
         var turns: DuplicateTurns
     }
+
+    /// Skip an input whose output was made from the same bytes (and, in a shard, whose signatures are on file).
+    let skipExisting: Bool
 
     private struct State {
         var next = 0
         var failures = 0
+        /// What became of each input, by job index.
+        var manifest: [ManifestEntry?] = []
         var finished = 0
         var bytesIn = 0
         var lastProgress = 0.0
@@ -214,7 +271,11 @@ final class Runner: Sendable {
     private let started = monotonicSeconds()
     private let showProgress: Bool
 
-    init(jobs: [Job], configuration: PipelineConfiguration, codec: OutputCodec, toStdout: Bool, quiet: Bool, duplicates: Duplicates?) {
+    init(
+        jobs: [Job], configuration: PipelineConfiguration, codec: OutputCodec, toStdout: Bool, quiet: Bool, duplicates: Duplicates?,
+        skipExisting: Bool = false
+    ) {
+        self.skipExisting = skipExisting
         self.duplicates = duplicates
         self.jobs = jobs
         self.configuration = configuration
@@ -224,8 +285,12 @@ final class Runner: Sendable {
         showProgress = isatty(2) != 0 && jobs.count > 1 && !quiet
     }
 
+    /// What became of each input, in job order (after `run`).
+    var manifest: [ManifestEntry] { state.withLock { $0.manifest.compactMap { $0 } } }
+
     /// Processes every job; returns the number that failed.
     func run(workers: Int) -> Int {
+        state.withLock { $0.manifest = Array(repeating: nil, count: jobs.count) }
         // Standard output takes files one at a time, in order, each spread over all cores by chunks; files
         // take one core each while there are more files than cores.
         let fileWorkers = toStdout ? 1 : min(workers, max(jobs.count, 1))
@@ -269,8 +334,18 @@ final class Runner: Sendable {
             if failed { session?.rollback() }
             duplicates?.turns.finish(index)
         }
+        var entry = ManifestEntry(input: job.sourceName, status: .processed)
+        entry.output = job.outputPath
+        defer { state.withLock { $0.manifest[index] = entry } }
         do throws(ProcessingError) {
-            if let outputPath = job.outputPath {
+            if let outputPath = job.outputPath, skipExisting,
+                let sha = Self.alreadyDone(job, output: outputPath, signatures: duplicates?.known.map { Set($0.keys) })
+            {
+                entry.status = .skipped
+                entry.sha256 = sha
+                if let known = duplicates?.known?[sha] { session?.insertKnown(known) }
+                summary = "\(job.sourceName): already done, skipped"
+            } else if let outputPath = job.outputPath {
                 let outcome = try processor.process(
                     path: job.path,
                     sourceName: job.sourceName,
@@ -293,6 +368,10 @@ final class Runner: Sendable {
                     printWarning("\(job.path): \(outcome.issueCount - outcome.issues.count) more skipped parts not listed")
                 }
                 summary = Self.summary(job.sourceName, outcome)
+                entry.sha256 = outcome.sha256
+                entry.articles = outcome.tally.written
+                entry.bytesIn = outcome.inputBytes
+                entry.bytesOut = outcome.outputBytes
             } else {
                 let source: FileSource
                 let sha: String
@@ -318,6 +397,8 @@ final class Runner: Sendable {
         } catch {
             printError("\(job.path): \(error)")
             failed = true
+            entry.status = .failed
+            entry.error = error.description
         }
         if let summary, !quiet {
             var line = summary + "\n"
@@ -336,6 +417,16 @@ final class Runner: Sendable {
                 }
             }
         }
+    }
+
+    /// The input's SHA-256 when its output is already there and was made from it (and its signatures are on
+    /// file, when they are kept); nil when it must be processed.
+    static func alreadyDone(_ job: Job, output: String, signatures: Set<String>?) -> String? {
+        guard FileSystem.exists(output), let recorded = OutputFile.firstRecordSHA256(output),
+            let sha = try? FileSource(path: job.path).sha256(), sha == recorded
+        else { return nil }
+        if let signatures, !signatures.contains(sha) { return nil }
+        return sha
     }
 
     static func summary(_ name: String, _ outcome: FileOutcome) -> String {
