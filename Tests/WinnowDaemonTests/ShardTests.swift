@@ -63,6 +63,13 @@ import WinnowDaemon
                 #expect(!manifest.contains(#""status":"processed""#))
                 #expect(manifest.contains(#""status":"skipped""#))
             }
+            // --drop leaves the repeats of other shards out of their outputs, once.
+            let listed = try String(contentsOf: sharded.appendingPathComponent("_dedup/duplicates.jsonl"), encoding: .utf8)
+                .split(separator: "\n").count
+            #expect(listed > 0, "some repeats are across shards")
+            #expect(try runWinnow(["dedup", sharded.path, "--drop"]).stdout.contains("\(listed) removed from the outputs"))
+            #expect(try records(in: sharded).records.count == 510 - listed)
+            #expect(try runWinnow(["dedup", sharded.path, "--drop"]).stdout.contains("0 removed from the outputs"))
         }
     }
 
