@@ -32,7 +32,8 @@ final class RunningDaemon {
         try process.run()
     }
 
-    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    /// The log so far (invalid UTF-8, which a cut write could leave, read as U+FFFD rather than losing the rest).
+    var log: String { (try? Data(contentsOf: logURL)).map { String(decoding: $0, as: UTF8.self) } ?? "" }
 
     func folder(_ name: String) -> URL { spool.appendingPathComponent(name) }
 
