@@ -16,7 +16,6 @@ version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/WinnowCore/V
 arch=$(dpkg --print-architecture)
 # Dates in the package (man pages, changelog) are the last commit's, so two builds of one commit agree.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-date_long=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%B %-d, %Y')
 date_rfc=$(date -u -d "@$SOURCE_DATE_EPOCH" -R)
 
 # A build folder of its own: SwiftPM does not relink a binary when only --static-swift-stdlib changes, so a
@@ -33,9 +32,13 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/u
 install -D -m 644 deploy/winnow.service "$root/lib/systemd/system/winnow.service"
 install -D -m 644 deploy/winnow.conf "$root/etc/winnow.conf"
 
-# Man pages: winnow(1) and winnow-<subcommand>(1).
-swift package --allow-writing-to-package-directory generate-manual --multi-page >/dev/null
-pages=.build/plugins/GenerateManual/outputs/winnow
+# Man pages: winnow(1) and winnow-<subcommand>(1), by the argument parser's generate-manual tool (what its
+# plugin runs) from the built binary's own help: building only the tool, not the package again.
+swift build --product generate-manual --scratch-path .build/deb >/dev/null
+pages="$work/man"
+mkdir -p "$pages"
+"$(swift build --scratch-path .build/deb --show-bin-path)/generate-manual" "$bin" --multi-page \
+    --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)" --output-directory "$pages"
 install -d "$root/usr/share/man/man1"
 for page in "$pages"/*.1; do
     name=$(basename "$page" .1)
@@ -43,7 +46,7 @@ for page in "$pages"/*.1; do
     target=${name//./-}
     command=${name//./ }
     # The NAME section names the page (winnow-watch, for whatis and apropos); the synopsis the command.
-    sed -e "s/^\.Dd .*/.Dd $date_long/" -e "s/^\.Dt WINNOW\.\([A-Z]*\) 1/.Dt WINNOW-\1 1/" \
+    sed -e "s/^\.Dt WINNOW\.\([A-Z]*\) 1/.Dt WINNOW-\1 1/" \
         -e "0,/^\.Nm \"$command\"\$/s//.Nm $target/" -e "s/^\.Nm\$/.Nm \"$command\"/" "$page" \
         | gzip -9n > "$root/usr/share/man/man1/$target.1.gz"
 done
