@@ -683,8 +683,7 @@ struct DecodedReader<Source: ByteSource> {
     private(set) var inputBytes = 0
     /// Decoded bytes produced so far (consumed or pending).
     private(set) var decompressedBytes = 0
-    private var inflater: GzipInflater?
-    private var zstd: ZstdInflater?
+    private var inflater: (any StreamInflater)?
     private var started = false
     /// The block buffer: allocated at the first read, as large as the source (when it says) up to 256 KiB,
     /// and not zeroed (every read writes what it returns).
@@ -750,10 +749,7 @@ struct DecodedReader<Source: ByteSource> {
         if n == 0 {
             atEnd = true
             if let inflater {
-                do { try inflater.finish() } catch { damage = .gzip(error) }
-            }
-            if let zstd {
-                do { try zstd.finish() } catch { damage = .zstd(error) }
+                do { try inflater.finish() } catch { damage = try Self.inputEnd(error) }
             }
             return
         }
@@ -765,14 +761,14 @@ struct DecodedReader<Source: ByteSource> {
             case .gzip:
                 do { inflater = try GzipInflater(limits: limits) } catch { throw InputError.gzip(error) }
             case .zstd:
-                do { zstd = try ZstdInflater(limits: limits) } catch { throw InputError.zstd(error) }
+                do { inflater = try ZstdInflater(limits: limits) } catch { throw InputError.zstd(error) }
             case .none:
                 break
             }
         }
         if let inflater {
             var produced = 0
-            // The pieces inflated before a break are kept (they were handed over before it was found).
+            // The pieces decompressed before a break are kept (they were handed over before it was found).
             defer { decompressedBytes += produced }
             do {
                 try raw.withUnsafeBytes { block in
@@ -781,37 +777,41 @@ struct DecodedReader<Source: ByteSource> {
                         if keep { pending.append(contentsOf: piece) }
                     }
                 }
-            } catch let error as GzipError {
-                switch error {
-                case .truncated, .trailingGarbage:
-                    damage = .gzip(error)
-                    atEnd = true
-                case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .zlib:
-                    throw InputError.gzip(error)
-                }
-            }
-        } else if let zstd {
-            var produced = 0
-            defer { decompressedBytes += produced }
-            do {
-                try raw.withUnsafeBytes { block in
-                    try zstd.inflate(UnsafeRawBufferPointer(rebasing: block[0..<n])) { piece in
-                        produced += piece.count
-                        if keep { pending.append(contentsOf: piece) }
-                    }
-                }
-            } catch let error as ZstdError {
-                switch error {
-                case .truncated, .trailingGarbage:
-                    damage = .zstd(error)
-                    atEnd = true
-                case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .outOfMemory:
-                    throw InputError.zstd(error)
-                }
+            } catch {
+                damage = try Self.inputEnd(error)
+                atEnd = true
             }
         } else {
             if keep { pending.append(contentsOf: raw[0..<n]) }
             decompressedBytes += n
         }
     }
+
+    /// A decompression error that ends the input where it happened (a stream cut short, or followed by other
+    /// bytes), as what to report; anything else (corrupt data, a limit) is thrown.
+    private static func inputEnd(_ error: any Error) throws(InputError) -> InputError {
+        switch error {
+        case let error as GzipError:
+            switch error {
+            case .truncated, .trailingGarbage: return .gzip(error)
+            case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .zlib: throw .gzip(error)
+            }
+        case let error as ZstdError:
+            switch error {
+            case .truncated, .trailingGarbage: return .zstd(error)
+            case .corrupt, .outputLimitExceeded, .expansionRatioExceeded, .outOfMemory: throw .zstd(error)
+            }
+        default:
+            throw .gzip(.zlib(code: -1, message: "\(error)"))
+        }
+    }
 }
+
+/// A decompressor fed a stream in pieces: gzip's or zstd's.
+protocol StreamInflater: AnyObject {
+    func inflate(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws
+    func finish() throws
+}
+
+extension GzipInflater: StreamInflater {}
+extension ZstdInflater: StreamInflater {}
