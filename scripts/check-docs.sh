@@ -10,7 +10,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bin="$(swift build -c release --show-bin-path)"
 [ -x "$bin/winnow" ] || { echo "check-docs: build first (swift build -c release)" >&2; exit 1; }
-command -v jq >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; }
+# The tour reads records with jq (package lists fetched first when the machine has none).
+export DEBIAN_FRONTEND=noninteractive
+command -v jq >/dev/null || apt-get install -y -qq jq >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
 failures=0
 blocks=0
 work=$(mktemp -d)

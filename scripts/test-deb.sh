@@ -13,8 +13,10 @@ step() { echo "test-deb: $*"; }
 fail() { echo "test-deb: FAILED: $*" >&2; exit 1; }
 
 export DEBIAN_FRONTEND=noninteractive
+# Installs packages, fetching the package lists first when the machine has none.
+need() { apt-get install -y -qq "$@" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$@" >/dev/null; }; }
 step "install"
-apt-get install -y -qq "$deb" >/dev/null
+need "$deb"
 dpkg -s winnow | grep -q '^Status: install ok installed' || fail "not installed"
 
 step "the binary runs with nothing of the toolchain in the loader's path"
@@ -23,7 +25,7 @@ version=$(env -i PATH=/usr/bin:/bin /usr/bin/winnow --version)
 [ "$version" = "$(dpkg-query -W -f='${Version}' winnow)" ] || fail "winnow --version says '$version'"
 
 step "man winnow-watch renders"
-command -v man >/dev/null || apt-get install -y -qq man-db >/dev/null
+command -v man >/dev/null || need man-db
 MANPAGER=cat MANWIDTH=100 man winnow-watch 2>/dev/null | grep -q -- '--compression' || fail "man winnow-watch"
 for shell in bash-completion/completions/winnow zsh/vendor-completions/_winnow fish/vendor_completions.d/winnow.fish; do
     [ -s "/usr/share/$shell" ] || fail "missing completion /usr/share/$shell"
@@ -61,6 +63,6 @@ dpkg -P winnow >/dev/null
 rm -rf /var/lib/winnow
 
 step "lintian"
-command -v lintian >/dev/null || apt-get install -y -qq lintian >/dev/null
+command -v lintian >/dev/null || need lintian
 lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors"
 step "ok"
