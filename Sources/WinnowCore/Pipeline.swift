@@ -162,11 +162,12 @@ public struct Pipeline: Sendable {
             streaming = fresh
         }
         var source = MemorySource(bytes)
+        let sha256 = SHA256.hex(bytes)
         var jsonl: [UInt8] = []
         jsonl.reserveCapacity(bytes.count + bytes.count / 2 + 1024)
         let outcome: StreamOutcome
         do {
-            outcome = try streaming!.run(&source, sourceName: sourceName, sha256: SHA256.hex(bytes), duplicates: duplicates) {
+            outcome = try streaming!.run(&source, sourceName: sourceName, sha256: sha256, duplicates: duplicates) {
                 jsonl.append(contentsOf: $0)
             }
         } catch let error as InputError {
@@ -180,7 +181,7 @@ public struct Pipeline: Sendable {
             articles: outcome.articles,
             format: outcome.format,
             compression: outcome.compression,
-            sha256: SHA256.hex(bytes),
+            sha256: sha256,
             inputBytes: outcome.inputBytes,
             decompressedBytes: outcome.decompressedBytes,
             issues: outcome.issues,

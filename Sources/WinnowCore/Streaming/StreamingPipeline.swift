@@ -244,9 +244,7 @@ public struct StreamingPipeline: Sendable {
         template.inputIsFile = template.compression == .none && template.encoding == .utf8 && !cutAtLimit && reader.damage == nil
         var pipeline = workers.take()
         defer { workers.give(pipeline) }
-        var pending = try records(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
-        template.duplicates?.resolve(&pending.slots)
-        let encoded = try finish(pending)
+        let encoded = try encode(Chunk(bytes: kept, base: 0, articles: [article]), pipeline: &pipeline, template: template, deadline: deadline)
         try write(encoded.member)
         outcome.articles = 1
         outcome.chunks = 1
@@ -485,9 +483,7 @@ public struct StreamingPipeline: Sendable {
                 // One worker: encode here, nothing to overlap with.
                 var pipeline = pipelines[0]
                 defer { pipelines[0] = pipeline }
-                var pending = try streaming.records(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)
-                template.duplicates?.resolve(&pending.slots)
-                try emit([try streaming.finish(pending)], outcome: &outcome, write: write)
+                try emit([try streaming.encode(chunks[0], pipeline: &pipeline, template: template, deadline: deadline)], outcome: &outcome, write: write)
                 return
             }
             let results = WorkerSlots([Result<EncodedChunk, any Error>](repeating: .success(EncodedChunk()), count: chunks.count))
@@ -589,6 +585,13 @@ public struct StreamingPipeline: Sendable {
 
     /// The chunk's output once repeats are known: each marked (a `"duplicate"` member) or left out, as
     /// `configuration.duplicates` says, then compressed.
+    /// One chunk, start to end, when no other chunk runs beside it: its records, its repeats, its member.
+    fileprivate func encode(_ chunk: Chunk, pipeline: inout Pipeline, template: SourceTemplate, deadline: Deadline?) throws -> EncodedChunk {
+        var pending = try records(chunk, pipeline: &pipeline, template: template, deadline: deadline)
+        template.duplicates?.resolve(&pending.slots)
+        return try finish(pending)
+    }
+
     fileprivate func finish(_ chunk: PendingChunk) throws -> EncodedChunk {
         var tally = chunk.tally
         var json = chunk.json

@@ -146,17 +146,11 @@ public enum OutputFile {
     /// its default level); returns how many records went. A file with none of them is left as it is.
     public static func removeRecords(_ ids: Set<String>, from path: String) throws(FileError) -> Int {
         let stored = try FileSystem.readFile(path)
-        let compression = stored.withUnsafeBytes { Compression.detect($0) }
-        let plain: [UInt8]
-        do {
-            switch compression {
-            case .gzip: plain = try stored.withUnsafeBytes { try GzipDecoder.decompress($0, limits: .unlimited) }
-            case .zstd: plain = try stored.withUnsafeBytes { try ZstdDecoder.decompress($0, limits: .unlimited) }
-            case .none: plain = stored
-            }
-        } catch {
+        guard let decoded = try? stored.withUnsafeBytes({ try DecodedInput.decode($0, limits: .unlimited) }) else {
             throw FileError("decompress", path: path, code: EIO)
         }
+        let compression = decoded.compression
+        let plain = decoded.bytes ?? stored
         var kept: [UInt8] = []
         kept.reserveCapacity(plain.count)
         var removed = 0

@@ -337,10 +337,17 @@ final class Runner: Sendable {
         var entry = ManifestEntry(input: job.sourceName, status: .processed)
         entry.output = job.outputPath
         defer { state.withLock { $0.manifest[index] = entry } }
+        /// Keeps the input's articles' signatures with the run's index, once its records are out.
+        func saveSignatures(sha256: String) throws(ProcessingError) {
+            guard let store = duplicates?.store, let session else { return }
+            do throws(FileError) {
+                try store.append(sha256: sha256, articles: session.added)
+            } catch {
+                throw .file(error)
+            }
+        }
         do throws(ProcessingError) {
-            if let outputPath = job.outputPath, skipExisting,
-                let sha = Self.alreadyDone(job, output: outputPath, signatures: duplicates?.known.map { Set($0.keys) })
-            {
+            if let outputPath = job.outputPath, skipExisting, let sha = Self.alreadyDone(job, output: outputPath, signatures: duplicates?.known) {
                 entry.status = .skipped
                 entry.sha256 = sha
                 if let known = duplicates?.known?[sha] { session?.insertKnown(known) }
@@ -353,13 +360,7 @@ final class Runner: Sendable {
                     syncingFolder: false,
                     duplicates: session
                 )
-                if let store = duplicates?.store, let session {
-                    do throws(FileError) {
-                        try store.append(sha256: outcome.sha256, articles: session.added)
-                    } catch {
-                        throw .file(error)
-                    }
-                }
+                try saveSignatures(sha256: outcome.sha256)
                 let folder = FileSystem.split(outputPath).folder
                 state.withLock { _ = $0.folders.insert(folder) }
                 bytesIn = outcome.inputBytes
@@ -384,13 +385,7 @@ final class Runner: Sendable {
                 }
                 bytesIn = outcome.inputBytes
                 for issue in outcome.issues { printWarning("\(job.path): \(issue)") }
-                if let store = duplicates?.store, let session {
-                    do throws(FileError) {
-                        try store.append(sha256: sha, articles: session.added)
-                    } catch {
-                        throw .file(error)
-                    }
-                }
+                try saveSignatures(sha256: sha)
                 let notes = tallySummary(outcome.tally)
                 if !notes.isEmpty && !quiet { printNote("\(job.path): \(outcome.tally.written) written" + notes) }
             }
@@ -421,11 +416,11 @@ final class Runner: Sendable {
 
     /// The input's SHA-256 when its output is already there and was made from it (and its signatures are on
     /// file, when they are kept); nil when it must be processed.
-    static func alreadyDone(_ job: Job, output: String, signatures: Set<String>?) -> String? {
+    static func alreadyDone(_ job: Job, output: String, signatures: [String: [IndexedArticle]]?) -> String? {
         guard FileSystem.exists(output), let recorded = OutputFile.firstRecordSHA256(output),
             let sha = try? FileSource(path: job.path).sha256(), sha == recorded
         else { return nil }
-        if let signatures, !signatures.contains(sha) { return nil }
+        if let signatures, signatures[sha] == nil { return nil }
         return sha
     }
 
