@@ -293,8 +293,7 @@ import WinnowCore
         #expect(daemon.names(in: "done").count == 20_000)
         #expect(daemon.names(in: "out").count == 2000)
         #expect(daemon.names(in: "inbox").isEmpty)
-        let ledger = try String(contentsOf: spool.appendingPathComponent("state/ledger.tsv"), encoding: .utf8)
-        #expect(ledger.split(separator: "\n").count == 2000)
+        #expect(try ledgerFiles(spool).filter { !$0.contains(".") }.count == 2000)
     }
 
     @Test func aFullOutputDiskKeepsInputsAndResumesWhenSpaceReturns() throws {
@@ -378,6 +377,51 @@ import WinnowCore
         for name in outputs.prefix(200) {
             #expect(try gunzip(instances[0].folder("out/" + name)).split(separator: 0x0A).count == 1)
         }
+    }
+
+    /// Four processes share one spool and one ledger, each content arriving under six names: every content is
+    /// output exactly once, also the contents an instance killed mid-run had claimed (its claims are broken once
+    /// its lease expires), and no claim is left behind.
+    @Test func fourInstancesRacingOnRepeatedContentOutputEachOnceThoughOneIsKilled() throws {
+        let temporary = try TemporaryFolder()
+        let folder = temporary.url
+        defer { withExtendedLifetime(temporary) {} }
+        let spool = folder.appendingPathComponent("spool")
+        let inbox = spool.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let articles = try distinctBBCArticles(300)
+        var names: [String] = []
+        for copy in 0..<6 {
+            for article in articles {
+                let name = "\(copy)-\(article.name)"
+                try article.bytes.write(to: inbox.appendingPathComponent(name))
+                names.append(name)
+            }
+        }
+        // Only the ledger is under test: articles are not looked up (which copy is earlier depends on timing).
+        let options = ["--duplicates", "off", "--lease-seconds", "3", "--lease-renew-seconds", "0.5", "--workers", "1"]
+        let instances = try ["a", "b", "c", "d"].map { try RunningDaemon(spool: spool, arguments: options + ["--instance", $0]) }
+        waitUntil("instance b to hold claims", timeout: 60) { !instances[1].names(in: "work/b").isEmpty }
+        var holding: [String] = []
+        for _ in 0..<200 {
+            instances[1].signal(SIGSTOP)
+            holding = instances[1].names(in: "work/b")
+            if !holding.isEmpty { break }
+            instances[1].signal(SIGCONT)
+            usleep(2_000)
+        }
+        try #require(!holding.isEmpty, "instance b never held a claim")
+        instances[1].signal(SIGKILL)
+        _ = instances[1].waitForExit(timeout: 10)
+        waitUntil("all 1,800 inputs in done/", timeout: 300) { instances[0].names(in: "done").count >= names.count }
+        for (i, daemon) in instances.enumerated() where i != 1 { #expect(daemon.stop() == 0) }
+        #expect(Set(instances[0].names(in: "done")) == Set(names), "each input retired once")
+        let outputs = instances[0].names(in: "out")
+        #expect(outputs.count == articles.count, "one output per content")
+        #expect(!outputs.contains { $0.hasPrefix(".") })
+        let ledger = try ledgerFiles(spool)
+        #expect(ledger.filter { !$0.contains(".") }.count == articles.count)
+        #expect(ledger.filter { $0.contains(".") }.isEmpty, "no claim or temporary file left: \(ledger.filter { $0.contains(".") }.prefix(3))")
     }
 
     @Test func hostileFilesEndInDoneOrFailedWhileAHundredGoodFilesAreProcessed() throws {

@@ -108,3 +108,10 @@ extension Dictionary where Key == String, Value == Any {
         return current
     }
 }
+
+/// The files of a spool's ledger (`state/ledger/<xx>/…`), as `<xx>/<name>`: entries are bare hashes, claims end
+/// in `.claim`.
+func ledgerFiles(_ spool: URL) throws -> [String] {
+    let folder = spool.appendingPathComponent("state/ledger")
+    return try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.contains("/") }
+}

@@ -29,7 +29,7 @@ public final class Daemon: Sendable {
     private let reloader: Reloader?
     public let metrics = Metrics()
     private let ledger: Ledger
-    /// The article index, shared by the workers, and its file (`state/duplicates.idx`).
+    /// The article index, shared by the workers, and this instance's file of it (`state/articles-<instance>.idx`).
     private let duplicateIndex: DuplicateIndex
     private let duplicateStore: DuplicateStore
     private let state: Locked<State>
@@ -78,6 +78,8 @@ public final class Daemon: Sendable {
         case duplicate
         case quarantined(kind: String)
         case retry(FileError)
+        /// The same content is being processed (here or by another instance): try again once that is settled.
+        case waiting(for: String)
         case vanished
     }
 
@@ -85,18 +87,36 @@ public final class Daemon: Sendable {
         throws(FileError)
     {
         try configuration.spool.prepare(instance: configuration.instance)
-        ledger = try Ledger(path: configuration.spool.state + "/ledger.tsv")
+        let spool = configuration.spool
+        let (instance, leaseSeconds) = (configuration.instance, configuration.leaseSeconds)
+        ledger = try Ledger(
+            folder: spool.state + "/ledger",
+            instance: instance,
+            isAlive: { Self.leaseIsFresh(of: $0, work: spool.work, comparedWith: instance, leaseSeconds: leaseSeconds) },
+            importing: spool.state + "/ledger.tsv"
+        )
         duplicateIndex = DuplicateIndex(configuration: configuration.duplicateIndex)
-        duplicateStore = try DuplicateStore(path: configuration.spool.state + "/duplicates.idx")
+        // One article store per instance (see `SpoolLayout.articleStoreName`); the single store of earlier versions
+        // becomes the first instance's to start.
+        let ownStore = spool.state + "/" + SpoolLayout.articleStoreName(instance: instance)
+        if !FileSystem.exists(ownStore) && FileSystem.exists(spool.state + "/duplicates.idx") {
+            try FileSystem.move(spool.state + "/duplicates.idx", to: ownStore)
+        }
+        duplicateStore = try DuplicateStore(path: ownStore)
         if configuration.deduplicate {
             // An input's articles count once its output is committed, which the ledger records after the commit:
             // the articles of an input replayed after a crash are not found as their own repeats.
             let ledger = self.ledger
-            let loaded = try duplicateStore.load(
-                into: duplicateIndex,
-                counts: { ledger.entry(sha256: $0) != nil },
-                temporaryTag: "\(configuration.instance)-\(getpid())"
-            )
+            var loaded = 0
+            for name in try FileSystem.listFolder(spool.state) where SpoolLayout.isArticleStore(name) {
+                let ours = name == SpoolLayout.articleStoreName(instance: instance)
+                let store = ours ? duplicateStore : try DuplicateStore(path: spool.state + "/" + name, readOnly: true)
+                loaded += try store.load(
+                    into: duplicateIndex,
+                    counts: { ledger.entry(sha256: $0) != nil },
+                    temporaryTag: ours ? "\(instance)-\(getpid())" : nil
+                )
+            }
             if loaded > 0 { logger.info("article index loaded", metadata: ["articles": "\(loaded)"]) }
         }
         self.logger = logger
@@ -482,6 +502,8 @@ public final class Daemon: Sendable {
             metrics.update { $0.failures[kind, default: 0] += 1 }
         case .retry(let error):
             retryLater(Pending(name: item.name, claimed: true), error: error)
+        case .waiting(let original):
+            waitForOriginal(Pending(name: item.name, claimed: true), original: original)
         case .vanished:
             break
         }
@@ -491,6 +513,26 @@ public final class Daemon: Sendable {
             return
         }
         schedule()
+    }
+
+    /// A copy of content in progress elsewhere stays claimed and is looked at again: shortly at first, then each
+    /// time after twice the delay, at most one lease renewal apart (a dead owner's claim is broken after its lease
+    /// expires).
+    private func waitForOriginal(_ item: Pending, original: String) {
+        let delay: Double = state.withLock { s in
+            let previous = s.retryDelays[item.name] ?? 0
+            let next = previous == 0 ? 0.05 : min(previous * 2, max(0.05, s.configuration.leaseRenewSeconds))
+            s.retryDelays[item.name] = next
+            return next
+        }
+        if delay <= 0.05 {
+            logger.info("same content in progress; waiting for it", metadata: ["file": "\(item.name)", "repeats": "\(original)"])
+        }
+        queue.asyncAfter(deadline: .now() + delay) {
+            guard !self.state.withLock({ $0.stopping }) else { return }
+            self.enqueue(item)
+            self.schedule()
+        }
     }
 
     /// Transient trouble (permissions, full disk, I/O): the file stays where it is and is tried again later,
@@ -542,13 +584,22 @@ public final class Daemon: Sendable {
             }
         }
         if configuration.deduplicate {
-            switch ledger.reserve(sha256: sha, input: name) {
+            let reservation: Ledger.Reservation
+            do throws(FileError) {
+                reservation = try ledger.reserve(sha256: sha, input: name)
+            } catch {
+                return error.isTransient ? .retry(error) : quarantineOutcome(workPath, name, "io", error.description, sha)
+            }
+            switch reservation {
             case .reserved:
                 break
-            case .duplicate(let original, let output):
-                let replay = original == name && output.map { FileSystem.exists(spool.out + "/" + $0) } == true
-                if replay {
-                    logger.info("already processed before a restart", metadata: ["file": "\(name)", "output": "\(output ?? "")"])
+            case .duplicate(let original, nil):
+                // Not retired until the original is committed: if its processing fails or its instance dies,
+                // this copy is the one that gets output.
+                return .waiting(for: original)
+            case .duplicate(let original, let output?):
+                if original == name && FileSystem.exists(spool.out + "/" + output) {
+                    logger.info("already processed before a restart", metadata: ["file": "\(name)", "output": "\(output)"])
                 } else {
                     logger.notice("duplicate content, not output again", metadata: ["file": "\(name)", "repeats": "\(original)"])
                 }
@@ -797,6 +848,21 @@ public final class Daemon: Sendable {
         // Explicitly set the times to "now" as the file system sees it (on NFS, the server's clock).
         _ = futimens(fd, nil)
         close(fd)
+    }
+
+    /// Whether `other`'s lease is younger than `leaseSeconds`, compared with `instance`'s own lease (both times come
+    /// from the same file system, so host clocks do not matter; without a lease of our own, with this host's clock).
+    static func leaseIsFresh(of other: String, work: String, comparedWith instance: String, leaseSeconds: Double) -> Bool {
+        func modified(_ path: String) -> Double? {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        }
+        guard let theirs = modified(work + "/" + other + ".lease") else { return false }
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let now = modified(work + "/" + instance + ".lease") ?? Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+        return now - theirs <= leaseSeconds
     }
 
     /// Renews our lease, then reclaims the claims of every instance whose lease is older than `leaseSeconds`

@@ -25,7 +25,7 @@ public struct DaemonConfiguration: Sendable {
     public var pollSeconds: Double = 2
     public var onSuccess: OnSuccess = .keep
     /// Skip inputs whose content was already processed, and mark (or drop) articles that repeat earlier ones
-    /// (`pipeline.duplicates`; an index in `state/duplicates.idx`).
+    /// (`pipeline.duplicates`; an index in `state/articles-<instance>.idx`).
     public var deduplicate = true
     /// The article index: its similarity threshold and how many articles it remembers.
     public var duplicateIndex = DuplicateIndex.Configuration()

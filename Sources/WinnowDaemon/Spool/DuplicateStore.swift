@@ -18,6 +18,8 @@ import Musl
 public final class DuplicateStore: Sendable {
     public let path: String
     private let fd: Locked<Int32>
+    /// Another process's store: read, never cut or rewritten (its last segment may be half-written right now).
+    private let readOnly: Bool
 
     private static let magic = Array("WDX1".utf8)
     private static let headerSize = 4 + 4 + 32
@@ -29,9 +31,10 @@ public final class DuplicateStore: Sendable {
     }
 
     /// Opens (or creates) the store and reads its complete segments.
-    public init(path: String) throws(FileError) {
+    public init(path: String, readOnly: Bool = false) throws(FileError) {
         self.path = path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        self.readOnly = readOnly
+        let fd = readOnly ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError("open", path: path) }
         self.fd = Locked(fd)
     }
@@ -51,7 +54,7 @@ public final class DuplicateStore: Sendable {
                 offset = next
             }
         }
-        if offset < bytes.count {
+        if offset < bytes.count && !readOnly {
             try fd.withLock { fd throws(FileError) in
                 guard ftruncate(fd, off_t(offset)) == 0, fsync(fd) == 0 else { throw FileError("truncate", path: path) }
             }
@@ -151,7 +154,7 @@ public final class DuplicateStore: Sendable {
             for article in segment.articles { index.insert(article) }
         }
         let stored = all.reduce(0) { $0 + $1.articles.count }
-        if stored > 2 * max(total, 1024) { try rewrite(kept, temporaryTag: temporaryTag) }
+        if stored > 2 * max(total, 1024) && !readOnly { try rewrite(kept, temporaryTag: temporaryTag) }
         return total
     }
 }

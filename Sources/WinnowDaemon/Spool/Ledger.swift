@@ -6,11 +6,21 @@ import Glibc
 import Musl
 #endif
 
-/// The content-hash ledger: which input contents were already turned into which output.
+/// The content-hash ledger: which input contents were already turned into which output, and which are being
+/// processed right now. Safe when several processes on several hosts share one `state/` folder over NFS.
 ///
-/// An append-only text file (`state/ledger.tsv`), one line per processed input:
-/// `<sha256>\t<output name>\t<input name>\n`, `fsync`ed after each append. A torn last line (a crash in
-/// the middle of a write) is ignored and cut off when the ledger is opened. Thread-safe.
+/// A folder (`state/ledger/`) with one file per content hash, under the hash's first two hex digits:
+///
+///     ledger/ab/ab12…ef          "<output name>\t<input name>\n": this content was committed to that output
+///     ledger/ab/ab12…ef.claim    a symbolic link to "<instance>\t<nonce>\t<input name>": being processed
+///
+/// There is no shared file to append to. A claim is created with `symlink`, which fails with `EEXIST` when the
+/// name is taken: an atomic exclusive create on a local file system and on NFS (the server decides), carrying
+/// its owner in the same step, so exactly one process wins each content. An entry is written whole to a hidden
+/// file, `fsync`ed and renamed into place, so a reader sees none or all of it. A claim whose owner is dead (its
+/// lease expired, say `isAlive`; or this instance's own claim from before a restart) is broken by renaming it
+/// aside, checking that what was moved is the claim judged dead, and deleting it: of several processes
+/// breaking one claim, one rename succeeds. Thread-safe.
 public final class Ledger: Sendable {
     public struct Entry: Sendable, Equatable {
         public var output: String
@@ -22,100 +32,189 @@ public final class Ledger: Sendable {
         }
     }
 
-    private struct State {
-        var fd: Int32
-        var entries: [String: Entry]
-        /// Hashes being processed right now, with the input that claimed them.
-        var inProgress: [String: String]
-    }
-
-    private let state: Locked<State>
-    public let path: String
-
-    /// Opens (or creates) the ledger at `path` and loads it.
-    public init(path: String) throws(FileError) {
-        self.path = path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileError("open", path: path) }
-        var entries: [String: Entry] = [:]
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readFile(path)
-        } catch {
-            close(fd)
-            throw error
-        }
-        // Keep whole lines only; a torn tail is truncated away so the next append starts cleanly.
-        let complete = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-        for line in bytes[0..<complete].split(separator: 0x0A) {
-            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
-            guard fields.count >= 3, fields[0].count == 64 else { continue }
-            let sha = String(decoding: fields[0], as: UTF8.self)
-            entries[sha] = Entry(
-                output: String(decoding: fields[1], as: UTF8.self),
-                input: String(decoding: fields[2], as: UTF8.self)
-            )
-        }
-        if complete < bytes.count {
-            _ = ftruncate(fd, off_t(complete))
-            _ = fsync(fd)
-        }
-        lseek(fd, 0, SEEK_END)
-        state = Locked(State(fd: fd, entries: entries, inProgress: [:]))
-    }
-
-    deinit {
-        _ = state.withLock { close($0.fd) }
-    }
-
-    public var count: Int { state.withLock { $0.entries.count } }
-
     public enum Reservation: Sendable, Equatable {
         /// Nobody has processed this content: the caller now owns it until `record` or `release`.
         case reserved
-        /// Already processed, or being processed, for this input.
+        /// Already processed (`output` names its output), or being processed (`output` is nil) for this input.
         case duplicate(of: String, output: String?)
     }
 
-    /// Claims a content hash for `input`, or says which input already has it.
-    public func reserve(sha256: String, input: String) -> Reservation {
-        state.withLock { s in
-            if let entry = s.entries[sha256] { return .duplicate(of: entry.input, output: entry.output) }
-            if let other = s.inProgress[sha256] { return .duplicate(of: other, output: nil) }
-            s.inProgress[sha256] = input
-            return .reserved
+    public let folder: String
+    private let instance: String
+    /// Tells this process's claims from those of an earlier process of the same instance.
+    private let nonce: String
+    private let isAlive: @Sendable (String) -> Bool
+    private let state: Locked<State>
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var count = 0
+        var brokenClaims = 0
+    }
+
+    /// Opens (or creates) the ledger folder. An old single-file ledger (`ledger.tsv`, one
+    /// `<sha256>\t<output>\t<input>` line per input) at `importing` is moved into it once.
+    ///
+    /// - Parameters:
+    ///   - instance: this process's instance name, written into its claims.
+    ///   - isAlive: whether another instance still lives (the daemon asks its lease); its claims stand while it does.
+    public init(
+        folder: String,
+        instance: String = defaultInstanceName(),
+        isAlive: @escaping @Sendable (String) -> Bool = { _ in true },
+        importing legacy: String? = nil
+    ) throws(FileError) {
+        self.folder = folder
+        self.instance = instance
+        self.nonce = "\(getpid())-\(monotonicNanoseconds())"
+        self.isAlive = isAlive
+        self.state = Locked(State())
+        try FileSystem.createFolder(folder)
+        if let legacy, FileSystem.exists(legacy) { try importLines(of: legacy) }
+        var count = 0
+        for shard in try FileSystem.listFolder(folder) where shard.utf8.count == 2 {
+            count += try FileSystem.listFolder(folder + "/" + shard).count { Self.isHash($0) }
         }
+        state.withLock { $0.count = count }
+    }
+
+    /// How many contents the ledger records as committed (when it was opened, plus those recorded since).
+    public var count: Int { state.withLock { $0.count } }
+
+    /// How many dead processes' claims this process has broken.
+    public var brokenClaims: Int { state.withLock { $0.brokenClaims } }
+
+    /// The committed entry for a hash, if any (from any process sharing the folder).
+    public func entry(sha256: String) -> Entry? {
+        if let known = state.withLock({ $0.entries[sha256] }) { return known }
+        guard Self.isHash(sha256), let bytes = try? FileSystem.readFile(entryPath(sha256)),
+            let end = bytes.lastIndex(of: 0x0A), let tab = bytes[..<end].firstIndex(of: 0x09)
+        else { return nil }
+        let entry = Entry(
+            output: String(decoding: bytes[..<tab], as: UTF8.self),
+            input: String(decoding: bytes[(tab + 1)..<end], as: UTF8.self)
+        )
+        // Entries never change once written: remember it.
+        state.withLock { $0.entries[sha256] = entry }
+        return entry
+    }
+
+    /// Claims a content hash for `input`, or says which input already has it.
+    public func reserve(sha256: String, input: String) throws(FileError) -> Reservation {
+        let path = claimPath(sha256)
+        let ours = claimTarget(input: input)
+        // A handful of rounds: each lost round means another process changed the claim meanwhile.
+        for _ in 0..<16 {
+            if let entry = entry(sha256: sha256) { return .duplicate(of: entry.input, output: entry.output) }
+            if symlink(ours, path) == 0 { return .reserved }
+            switch errno {
+            case ENOENT:
+                try FileSystem.createFolder(FileSystem.split(path).folder)
+                continue
+            case EEXIST:
+                break
+            default:
+                throw FileError("claim", path: path)
+            }
+            guard let held = readClaim(path) else { continue }  // released meanwhile
+            if held.owner == instance && held.nonce == nonce { return .duplicate(of: held.input, output: nil) }
+            if let entry = entry(sha256: sha256) { return .duplicate(of: entry.input, output: entry.output) }
+            let dead = held.owner == instance || !isAlive(String(held.owner))
+            guard dead else { return .duplicate(of: held.input, output: nil) }
+            breakClaim(at: path, judged: held.target)
+        }
+        throw FileError("claim", path: path, code: EAGAIN)
     }
 
     /// Gives up a reservation (the input failed or will be retried).
     public func release(sha256: String) {
-        state.withLock { _ = $0.inProgress.removeValue(forKey: sha256) }
+        removeOwnClaim(sha256)
     }
 
-    /// The entry for a hash, if it was recorded.
-    public func entry(sha256: String) -> Entry? {
-        state.withLock { $0.entries[sha256] }
-    }
-
-    /// Durably records that `sha256` was turned into `output`.
+    /// Durably records that `sha256` was turned into `output`, then drops the claim.
     public func record(sha256: String, output: String, input: String) throws(FileError) {
         let clean = { (s: String) in s.replacing("\t", with: " ").replacing("\n", with: " ") }
-        let line = Array("\(sha256)\t\(clean(output))\t\(clean(input))\n".utf8)
-        let failure: Int32 = state.withLock { s in
-            let written = line.withUnsafeBytes { write(s.fd, $0.baseAddress, $0.count) }
-            if written != line.count {
-                let code = written < 0 ? errno : ENOSPC
-                // Cut a partial line so the ledger stays parseable.
-                let end = lseek(s.fd, 0, SEEK_END)
-                if written > 0 { _ = ftruncate(s.fd, end - off_t(written)) }
-                lseek(s.fd, 0, SEEK_END)
-                return code
-            }
-            guard fsync(s.fd) == 0 else { return errno }
-            s.entries[sha256] = Entry(output: output, input: input)
-            s.inProgress.removeValue(forKey: sha256)
-            return 0
+        let line = Array("\(clean(output))\t\(clean(input))\n".utf8)
+        try write(line, sha256: sha256)
+        state.withLock { s in
+            if s.entries.updateValue(Entry(output: output, input: input), forKey: sha256) == nil { s.count += 1 }
         }
-        if failure != 0 { throw FileError("append to", path: path, code: failure) }
+        removeOwnClaim(sha256)
     }
+
+    // MARK: Files
+
+    private static func isHash(_ name: String) -> Bool {
+        name.utf8.count == 64 && name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    private func entryPath(_ sha256: String) -> String { folder + "/" + sha256.prefix(2) + "/" + sha256 }
+    private func claimPath(_ sha256: String) -> String { entryPath(sha256) + ".claim" }
+
+    private func claimTarget(input: String) -> String {
+        "\(instance)\t\(nonce)\t\(input.replacing("\t", with: " "))"
+    }
+
+    private func write(_ line: [UInt8], sha256: String) throws(FileError) {
+        let path = entryPath(sha256)
+        try FileSystem.createFolder(FileSystem.split(path).folder)
+        try FileSystem.writeAtomically(line, to: path, temporaryTag: "\(instance)-\(nonce)")
+    }
+
+    private struct Claim {
+        var target: String
+        var owner: Substring
+        var nonce: Substring
+        var input: String
+    }
+
+    private func readClaim(_ path: String) -> Claim? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count)
+        guard n > 0 else { return nil }
+        let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let fields = target.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3 else { return Claim(target: target, owner: "", nonce: "", input: target) }
+        return Claim(target: target, owner: fields[0], nonce: fields[1], input: String(fields[2]))
+    }
+
+    /// Removes a dead process's claim. Renaming it aside first makes the removal exact: when several processes
+    /// break one claim, one rename wins; and if what was moved is not the claim judged dead (a live process
+    /// claimed the content in between), it is put back.
+    private func breakClaim(at path: String, judged target: String) {
+        let aside = path + ".broken-\(instance)-\(nonce)"
+        guard rename(path, aside) == 0 else { return }
+        if readClaim(aside)?.target != target, let moved = readClaim(aside) {
+            _ = symlink(moved.target, path)
+        } else {
+            state.withLock { $0.brokenClaims += 1 }
+        }
+        _ = unlink(aside)
+    }
+
+    private func removeOwnClaim(_ sha256: String) {
+        let path = claimPath(sha256)
+        guard let held = readClaim(path), held.owner == instance, held.nonce == nonce else { return }
+        _ = unlink(path)
+    }
+
+    /// Moves the lines of a single-file ledger into the folder, then renames the file `<name>.imported`.
+    private func importLines(of path: String) throws(FileError) {
+        let bytes = try FileSystem.readFile(path)
+        let complete = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        for line in bytes[0..<complete].split(separator: 0x0A) {
+            let fields = line.split(separator: 0x09, maxSplits: 1, omittingEmptySubsequences: false)
+            guard fields.count == 2 else { continue }
+            let sha = String(decoding: fields[0], as: UTF8.self)
+            guard Self.isHash(sha), !FileSystem.exists(entryPath(sha)) else { continue }
+            try write(Array(fields[1]) + [0x0A], sha256: sha)
+        }
+        guard rename(path, path + ".imported") == 0 || errno == ENOENT else { throw FileError("rename", path: path) }
+    }
+}
+
+private func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

@@ -11,7 +11,8 @@ import Musl
 /// - `out/`: results, each `<name>.jsonl.gz`, appearing atomically;
 /// - `done/`: inputs that were processed (or were duplicates), kept unless `on-success` is `delete`;
 /// - `failed/`: quarantined inputs, each with `<name>.reason.json`;
-/// - `state/`: the content-hash ledger and the metrics file.
+/// - `state/`: the content-hash ledger (`ledger/`), each instance's near-duplicate article store
+///   (`articles-<instance>.idx`) and the metrics file.
 public struct SpoolLayout: Sendable, Hashable {
     public var inbox: String
     public var work: String
@@ -40,6 +41,12 @@ public struct SpoolLayout: Sendable, Hashable {
             guard access(folder, W_OK | X_OK) == 0 else { throw FileError("write to", path: folder) }
         }
     }
+
+    /// An instance's near-duplicate article store in `state/`. One file per instance: each appends only to its own,
+    /// since appends from several hosts to one file are not atomic on NFS; every instance loads them all.
+    public static func articleStoreName(instance: String) -> String { "articles-\(instance).idx" }
+
+    public static func isArticleStore(_ name: String) -> Bool { name.hasPrefix("articles-") && name.hasSuffix(".idx") }
 
     /// Whether a name in the inbox is one to take: not hidden, not a temporary or partial upload.
     public static func isCandidate(_ name: String) -> Bool {
