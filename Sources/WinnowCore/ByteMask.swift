@@ -42,3 +42,9 @@ enum ByteMask {
         return p
     }
 }
+
+extension UInt64 {
+    /// The bits rotated left by `n` (1 to 63): one instruction.
+    @inline(__always)
+    func rotatedLeft(by n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+}

@@ -60,6 +60,37 @@ import WinnowCore
         #expect(full.similarity(to: try #require(signature(other))) < 0.05)
     }
 
+    /// Band keys read an empty bin as its next filled bin's value moved on by the distance (mod 15, from 1):
+    /// a sketch with empty bins and one with those bins filled by that rule get the same keys; a change in a
+    /// band's bin changes that band's key only.
+    @Test func bandKeysFillEmptyBinsFromTheNextFilledOne() {
+        func sketch(_ bins: [UInt64]) -> DuplicateSignature {
+            var words = SIMD16<UInt64>()
+            for (i, value) in bins.enumerated() { words[i / 16] |= value << UInt64(4 * (i % 16)) }
+            return DuplicateSignature(sketch: words, exact: 0)
+        }
+        var bins = (0..<256).map { UInt64($0 * 7 % 15 + 1) }
+        let full = sketch(bins)
+        // Bins 3 to 6 empty before bin 7 (value v): they read v+4, v+3, v+2, v+1 around 15; so do the last two
+        // bins before a filled first one (the sketch wraps around).
+        for i in 3...6 { bins[i] = 0 }
+        bins[254] = 0
+        bins[255] = 0
+        var filled = bins
+        for (i, d) in [(3, 4), (4, 3), (5, 2), (6, 1)] { filled[i] = (bins[7] - 1 + UInt64(d)) % 15 + 1 }
+        filled[254] = (bins[0] - 1 + 2) % 15 + 1
+        filled[255] = (bins[0] - 1 + 1) % 15 + 1
+        let keys = sketch(bins).bandKeys(bands: 16, rows: 16)
+        #expect(keys.count == 16)
+        #expect(keys.keys == sketch(filled).bandKeys(bands: 16, rows: 16).keys)
+        let usual = full.bandKeys(bands: 12, rows: 5)
+        var changed = (0..<256).map { UInt64($0 * 7 % 15 + 1) }
+        changed[7] = changed[7] % 15 + 1  // bin 7 is in band 1 (bins 5 to 9)
+        let other = sketch(changed).bandKeys(bands: 12, rows: 5)
+        #expect((0..<12).filter { usual.keys[$0] != other.keys[$0] } == [1])
+        #expect(DuplicateSignature(sketch: SIMD16(), exact: 0).bandKeys(bands: 12, rows: 5).count == 0)
+    }
+
     @Test func theIndexFindsTheBestEarlierMatchAndForgetsWhatItIsTold() throws {
         let text = try article()
         let sentences = text.split(separator: ".").map(String.init)

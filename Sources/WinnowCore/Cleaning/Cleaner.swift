@@ -1149,7 +1149,3 @@ struct FirstLines {
     }
 }
 
-extension UInt64 {
-    fileprivate func rotatedLeft(by n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
-}
-

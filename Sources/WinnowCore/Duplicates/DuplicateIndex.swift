@@ -275,16 +275,27 @@ private struct Generation {
         }
         if let exact { return (exact, DuplicateMatch(of: ids[exact], similarity: 1, exact: true)) }
         var best: (index: Int, similarity: Double)?
-        // Candidates are few (a copy shares most bands): the ones already weighed are kept in a small list.
-        var seen: [Int] = []
-        for band in 0..<keys.count {
-            Self.forEach(bandSlots, key: keys.keys[band]) { i in
-                guard !removed[i], !seen.contains(i) else { return }
-                seen.append(i)
-                let similarity = signature.similarity(to: DuplicateSignature(sketch: sketches[i], exact: exacts[i]))
-                guard similarity >= threshold else { return }
-                if best == nil || similarity > best!.similarity || (similarity == best!.similarity && i < best!.index) {
-                    best = (i, similarity)
+        // Candidates are few (a copy shares most bands): the ones already weighed are kept in a small list, on
+        // the stack for the first 64 (no allocation per lookup), past them in an array.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 64) { recent in
+            var seenCount = 0
+            var more: [Int] = []
+            for band in 0..<keys.count {
+                Self.forEach(bandSlots, key: keys.keys[band]) { i in
+                    guard !removed[i] else { return }
+                    for k in 0..<min(seenCount, 64) where recent[k] == i { return }
+                    if seenCount >= 64 {
+                        guard !more.contains(i) else { return }
+                        more.append(i)
+                    } else {
+                        recent[seenCount] = i
+                    }
+                    seenCount += 1
+                    let similarity = signature.similarity(to: DuplicateSignature(sketch: sketches[i], exact: exacts[i]))
+                    guard similarity >= threshold else { return }
+                    if best == nil || similarity > best!.similarity || (similarity == best!.similarity && i < best!.index) {
+                        best = (i, similarity)
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@
 /// shared corpus counts too (stripping marks would find more pairs, some of them not copies).
 ///
 /// Shingles are the word 5-grams (a text of one to four words is one shingle). The sketch is one-permutation
-/// MinHash: each shingle's 64-bit hash picks one of 256 bins by its top byte, and each bin keeps the smallest
+/// MinHash: each shingle's 64-bit hash (see `init(terms:)`) picks one of 256 bins by its top byte, and each bin keeps the smallest
 /// hash it gets; a bin is stored in 4 bits (0: empty, 1–15: the minimum's top bits scaled to 1–15), 128 bytes
 /// in all.
 /// The Jaccard similarity of two texts is estimated from the bins that are not empty in both (Li, Owen and
@@ -36,9 +36,7 @@ public struct DuplicateSignature: Sendable, Equatable {
     /// - Complexity: O(n) in the words, plus O(bins).
     public init?(terms: UnsafeBufferPointer<UInt32>) {
         guard !terms.isEmpty else { return nil }
-        var exact: UInt64 = 0xCBF2_9CE4_8422_2325
-        for term in terms { exact = (exact ^ UInt64(term)) &* 0x0000_0100_0000_01B3 }
-        self.exact = Self.avalanche(exact)
+        exact = Self.exactHash(terms)
         let n = terms.count
         let t = terms.baseAddress!
         sketch = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.bins) { minima in
@@ -54,29 +52,66 @@ public struct DuplicateSignature: Sendable, Equatable {
                 for i in 0..<n { h = (h &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(t[i]) }
                 add(Self.avalanche(h))
             } else {
-                for i in 0...(n - Self.shingleWords) {
-                    // Five 32-bit terms into 64 bits: two pairs by independent multipliers and the fifth, then a
-                    // finalizer, so that the top byte (the bin) and the rest (the value) are well mixed.
-                    let a = (UInt64(t[i]) << 32 | UInt64(t[i + 1])) &* 0x9E37_79B9_7F4A_7C15
-                    let b = (UInt64(t[i + 2]) << 32 | UInt64(t[i + 3])) &* 0xC2B2_AE3D_27D4_EB4F
-                    let c = UInt64(t[i + 4]) &* 0x1656_67B1_9E37_79F9
-                    add(Self.avalanche(a ^ (b >> 1) ^ (c << 1) ^ c))
+                // A shingle's hash is the exclusive or of its words' 64-bit values, each rotated by its place
+                // (a cyclic polynomial, as in rolling hashes), then one multiply and two shifts mix it. Each
+                // word's value is one multiply, shared by the five shingles it is in: about two multiplies a
+                // shingle where a finalizer on each (MurmurHash3's) took five, at the same estimates.
+                @inline(__always) func value(_ term: UInt32) -> UInt64 {
+                    let x = UInt64(term) &* 0x9E37_79B9_7F4A_7C15
+                    return x ^ (x >> 29)
+                }
+                var v0 = value(t[0]), v1 = value(t[1]), v2 = value(t[2]), v3 = value(t[3])
+                for i in 4..<n {
+                    let v4 = value(t[i])
+                    var h = v0 ^ v1.rotatedLeft(by: 12) ^ v2.rotatedLeft(by: 24) ^ v3.rotatedLeft(by: 36) ^ v4.rotatedLeft(by: 48)
+                    h &*= 0xC2B2_AE3D_27D4_EB4F
+                    h ^= h >> 32
+                    add(h)
+                    (v0, v1, v2, v3) = (v1, v2, v3, v4)
                 }
             }
-            var words = SIMD16<UInt64>()
+            return Self.pack(minima)
+        }
+    }
+
+    /// The 64-bit hash of every word in order, from four interleaved multiply chains (one chain would wait on
+    /// each multiply in turn).
+    @inline(__always)
+    static func exactHash(_ terms: UnsafeBufferPointer<UInt32>) -> UInt64 {
+        let prime: UInt64 = 0x0000_0100_0000_01B3
+        var lanes = SIMD4<UInt64>(0xCBF2_9CE4_8422_2325, 0x8422_2325_CBF2_9CE4, 0x9E37_79B9_7F4A_7C15, 0xC2B2_AE3D_27D4_EB4F)
+        let t = terms.baseAddress!
+        var i = 0
+        while i + 4 <= terms.count {
+            lanes = (lanes ^ SIMD4(UInt64(t[i]), UInt64(t[i + 1]), UInt64(t[i + 2]), UInt64(t[i + 3]))) &* prime
+            i += 4
+        }
+        while i < terms.count {
+            lanes[0] = (lanes[0] ^ UInt64(t[i])) &* prime
+            i += 1
+        }
+        return avalanche(lanes[0] ^ lanes[1].rotatedLeft(by: 16) ^ lanes[2].rotatedLeft(by: 32) ^ lanes[3].rotatedLeft(by: 48) ^ UInt64(terms.count))
+    }
+
+    /// The bins' minima as nibbles, 16 bins a word: 1 to 15 from the minimum's low 16 bits, which are uniform (its
+    /// top bits are not: a minimum is small), without a division; 0 for an empty bin.
+    @inline(__always)
+    static func pack(_ minima: UnsafeMutableBufferPointer<UInt64>) -> SIMD16<UInt64> {
+        var words = SIMD16<UInt64>()
+        withUnsafeMutableBytes(of: &words) { raw in
+            let out = raw.bindMemory(to: UInt64.self)
             for word in 0..<16 {
                 var packed: UInt64 = 0
                 for k in 0..<16 {
                     let m = minima[word &* 16 &+ k]
-                    // 1 to 15 from the minimum's low 16 bits, which are uniform (its top bits are not: a minimum is
-                    // small), without a division; 0 for an empty bin.
-                    let nibble = m == .max ? 0 : 1 &+ (((m & 0xFFFF) &* 15) >> 16)
-                    packed |= nibble << UInt64(4 * k)
+                    // Without a branch: empty bins are common in short texts.
+                    let keep: UInt64 = m == .max ? 0 : 0xF
+                    packed |= ((1 &+ (((m & 0xFFFF) &* 15) >> 16)) & keep) << UInt64(4 * k)
                 }
-                words[word] = packed
+                out[word] = packed
             }
-            return words
         }
+        return words
     }
 
     /// A 64-bit finalizer (MurmurHash3's): every input bit moves every output bit.
@@ -135,35 +170,58 @@ public struct DuplicateSignature: Sendable, Equatable {
     /// from the sketch with every empty bin filled from the next filled one (so that texts with few shingles
     /// still share bands with their copies), mixed with the band's number. Keys depend only on the stored
     /// sketch; a sketch with no filled bin has none (`count` 0).
+    ///
+    /// An empty bin d places before a filled bin of value v reads as (v - 1 + d) mod 15 + 1: one pass from the
+    /// last bin used back to the first fills them all, each from its right-hand neighbour.
     public func bandKeys(bands: Int, rows: Int) -> (keys: SIMD16<UInt32>, count: Int) {
         let bands = min(bands, Self.maxBands)
+        let rows = min(rows, Self.bins / max(1, bands))
         let needed = bands * rows
         guard needed > 0, sketch != SIMD16<UInt64>() else { return (SIMD16<UInt32>(), 0) }
-        // Bin i is nibble i of the sketch's bytes (little-endian words, low nibble first).
-        return withUnsafeBytes(of: sketch) { bytes in
-            @inline(__always) func bin(_ i: Int) -> Int {
-                Int(truncatingIfNeeded: bytes[(i >> 1) & (Self.bins / 2 - 1)] >> UInt8((i & 1) << 2)) & 0xF
+        // SIMD vectors are read and written through memory here: an element at a variable place is a slow access.
+        var keys = SIMD16<UInt32>()
+        withUnsafeBytes(of: sketch) { sketchBytes in
+            let words = sketchBytes.bindMemory(to: UInt64.self)
+            @inline(__always) func bin(_ i: Int) -> UInt64 {
+                (words[(i >> 4) & 15] >> UInt64(4 * (i & 15))) & 0xF
             }
-            var keys = SIMD16<UInt32>()
-            for band in 0..<bands {
-                var h = UInt64(band) &* 0x9E37_79B9_7F4A_7C15
-                for r in 0..<rows {
-                    var i = band &* rows &+ r
-                    var value = bin(i)
-                    if value == 0 {
-                        var distance = 0
-                        repeat {
-                            i &+= 1
-                            distance &+= 1
-                            value = bin(i)
-                        } while value == 0
-                        value = (value &- 1 &+ distance % 15) % 15 &+ 1
-                    }
-                    h = (h << 4) | UInt64(value)
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: needed) { filled in
+                // The last bin used, from the next filled one (past the end, around to the start).
+                var last = bin(needed - 1)
+                if last == 0 {
+                    var (i, distance) = (needed - 1, 0)
+                    repeat {
+                        i &+= 1
+                        distance &+= 1
+                        last = bin(i)
+                    } while last == 0
+                    last = (last &- 1 &+ UInt64(distance % 15)) % 15 &+ 1
                 }
-                keys[band] = UInt32(truncatingIfNeeded: Self.avalanche(h) >> 32)
+                filled[needed - 1] = last
+                var next = last
+                for i in stride(from: needed - 2, through: 0, by: -1) {
+                    let value = bin(i)
+                    next = value != 0 ? value : (next == 15 ? 1 : next &+ 1)
+                    filled[i] = next
+                }
+                withUnsafeMutableBytes(of: &keys) { keyBytes in
+                    let out = keyBytes.bindMemory(to: UInt32.self)
+                    for band in 0..<bands {
+                        var field: UInt64 = 0
+                        for r in 0..<rows {
+                            // Past 16 rows, the nibbles fold onto the field's 64 bits.
+                            field ^= filled[band &* rows &+ r] << UInt64(4 * (r & 15)) &+ UInt64(r >> 4) &* 0x9E37_79B9_7F4A_7C15
+                        }
+                        out[band] = Self.bandKey(field, band: band)
+                    }
+                }
             }
-            return (keys, bands)
         }
+        return (keys, bands)
+    }
+
+    @inline(__always)
+    private static func bandKey(_ field: UInt64, band: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: avalanche(field ^ UInt64(band &+ 1) &* 0x9E37_79B9_7F4A_7C15) >> 32)
     }
 }
