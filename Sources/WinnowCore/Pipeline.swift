@@ -341,6 +341,15 @@ public struct Pipeline: Sendable {
         Self.writeTitle(article.title, into: &out)
         out.key("text")
         cleaned.text.withUnsafeBytes { out.string(validUTF8: $0) }
+        if cleaned.commentCount > 0 {
+            out.key("comments")
+            out.beginObject()
+            out.key("count")
+            out.int(cleaned.commentCount)
+            out.key("text")
+            cleaned.comments.withUnsafeBytes { out.string(validUTF8: $0) }
+            out.endObject()
+        }
         if let language {
             out.key("language")
             Self.writeLanguage(language, into: &out)
@@ -355,7 +364,7 @@ public struct Pipeline: Sendable {
             out.key("rule")
             out.string(removal.rule)
             out.key("action")
-            out.string(removal.disposition == .meta ? "meta" : "drop")
+            out.string(removal.disposition == .meta ? "meta" : (removal.disposition == .comments ? "comments" : "drop"))
             out.key("offset")
             out.int(removal.offset)
             out.key("length")

@@ -26,13 +26,71 @@ import Testing
         removed.first { $0.line.hasPrefix(prefix) }?.rule
     }
 
+    /// The cleaned article of a fixture whose first line is the title.
+    func cleaned(_ name: String) throws -> CleanedArticle {
+        let bytes = try fixture(name)
+        let newline = try #require(bytes.firstIndex(of: 0x0A))
+        let (title, body) = (Array(bytes[..<newline]), Array(bytes[(newline + 1)...]))
+        return body.withUnsafeBytes { body in title.withUnsafeBytes { Cleaner().clean(body: body, title: $0) } }
+    }
+
+    /// A Slashdot story (dragnet-dev page 257): a one-paragraph post, then a thread of seven comments several
+    /// times its length. The post is the article; the comments' sentences go to `comments`, their frames go.
+    @Test func aCommentThreadLongerThanThePostIsKeptApartNotTakenForTheArticle() throws {
+        let article = try cleaned("dragnet-comments-slashdot.txt")
+        let text = String(decoding: article.text, as: UTF8.self)
+        let comments = String(decoding: article.comments, as: UTF8.self)
+        #expect(text.hasPrefix("New submitter Ahab's compliments writes"))
+        #expect(!text.contains("Federal Court Justice Annabelle Bennett"))
+        #expect(article.commentCount == 7)
+        #expect(comments.hasPrefix("Keep in mind Federal Court Justice Annabelle Bennett"))
+        #expect(comments.contains("Of course you pay him to tell you that:)"))
+        #expect(!comments.contains("writes:") && !comments.contains("Reply to This"), "the frames are not the comments")
+        let (_, removed) = try clean("dragnet-comments-slashdot.txt")
+        #expect(rule(of: "by SJ2000 (1128057) writes:", in: removed) == "comment-thread")
+        #expect(article.removed.contains { $0.rule == "comment-thread" && $0.disposition == .comments })
+    }
+
+    @Test func theThreadOfAPageWithAMarkerKeepsItsCommentsToo() throws {
+        let article = try cleaned("zyte/comments-pft.txt")
+        #expect(article.commentCount >= 3)
+        #expect(String(decoding: article.comments, as: UTF8.self).contains("It’s a good thing we have no fans left"))
+    }
+
+    @Test(arguments: [
+        ("by SJ2000 (1128057) writes: on Tuesday July 24, @09:07AM (#40748091) Homepage", Cleaner.CommentSignature.name),
+        ("thelastchargersfan says:", .name),
+        ("Re:Deceptive Summary (Score: 5, Insightful)", .score),
+        ("November 19, 2019 at 6:34 am", .time),
+        ("Reply", .reply),
+        ("Reply to This Parent Share", .reply),
+    ])
+    func commentFrames(line: String, kind: Cleaner.CommentSignature) {
+        var line = line
+        #expect(line.withUTF8 { Cleaner.commentSignature(UnsafeRawBufferPointer($0)) } == kind)
+    }
+
+    /// News quotes its sources with "… said:"; three of them are not a comment thread.
+    @Test func quotesIntroducedWithSaidAreNotCommentFrames() throws {
+        var body = String(decoding: try fixture("bbc/business-001.txt"), as: UTF8.self)
+        for _ in 0..<3 { body = body.replacing("\n\n", with: "\n\nA spokesman said:\n", maxReplacements: 1) }
+        for line in ["The minister said:", "Replying to critics, he said:"] {
+            var line = line
+            #expect(line.withUTF8 { Cleaner.commentSignature(UnsafeRawBufferPointer($0)) } == nil)
+        }
+        var bytes = Array(body.utf8)
+        let article = bytes.withUnsafeMutableBytes { Cleaner().clean(body: UnsafeRawBufferPointer($0), title: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        #expect(article.commentCount == 0 && article.comments.isEmpty)
+        #expect(!article.removed.contains { $0.rule == "comment-thread" })
+    }
+
     @Test func aCommentThreadWithoutAMarkerLineEndsTheArticle() throws {
         let (text, removed) = try clean("zyte/comments-pft.txt")
         #expect(text.hasPrefix("Chargers coach Anthony Lynn recognizes"))
         #expect(text.contains("would probably not make the playoffs even if they win out"))
         // "34 responses to …" starts the thread; everything after it goes, however long the comments are.
         #expect(rule(of: "34 responses to", in: removed) == "comments")
-        #expect(rule(of: "It’s a good thing we have no fans left", in: removed) == "after-comments")
+        #expect(rule(of: "It’s a good thing we have no fans left", in: removed) == "comment-thread")
         #expect(!text.contains("dumpster fire"))
         // The share bar is short lines and menus.
         #expect(rule(of: "Share this:", in: removed) == "menu")

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Metadata found in an article: given by the reader (JSON fields) or moved out of the text by the cleaner.
 public struct ArticleMeta: Sendable, Equatable {
     public var url: String?
@@ -30,6 +36,8 @@ public struct Removal: Sendable, Equatable {
         case dropped
         /// Moved into `meta`.
         case meta
+        /// Moved into the comments (`CleanedArticle.comments`).
+        case comments
     }
 
     /// The name of the rule that removed it.
@@ -52,6 +60,12 @@ public struct CleanedArticle: Sendable {
     /// The removed spans past `Cleaner.maxListedRemovals`: counted, not listed.
     public var unlisted = UnlistedRemovals()
     public var meta: ArticleMeta
+    /// The readers' comments after the article, when the page has a plain comment thread: their text lines,
+    /// one paragraph each, valid UTF-8 (empty when there is none).
+    public var comments: [UInt8] = []
+    /// How many comments the thread's frame lines count (names, times, scores or "Reply" lines, whichever
+    /// kind is most frequent); 0 when there is no thread.
+    public var commentCount = 0
 
     public init(text: [UInt8], paragraphs: Int, removed: [Removal], meta: ArticleMeta) {
         self.text = text
@@ -105,6 +119,8 @@ public struct Cleaner: Sendable {
         var verdict = Verdict.kept
         /// Removed into `meta` rather than dropped.
         var movedToMeta = false
+        /// Removed into the comments rather than dropped.
+        var movedToComments = false
         /// A footer marker ("Comments"): the article may end here.
         var isFooterMarker = false
         /// Measured on the lines no phrase rule claimed.
@@ -206,6 +222,9 @@ public struct Cleaner: Sendable {
             }
             cleaned.text += part.text
             cleaned.paragraphs += part.paragraphs
+            if !cleaned.comments.isEmpty && !part.comments.isEmpty { cleaned.comments += [0x0A, 0x0A] }
+            cleaned.comments += part.comments
+            cleaned.commentCount += part.commentCount
             cleaned.list(part.removed, limit: maxListedRemovals)
             cleaned.meta = part.meta
             start = window.end
@@ -291,6 +310,21 @@ public struct Cleaner: Sendable {
     ) -> CleanedArticle {
         // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
         //    short and menu-like lines down).
+        // 1d. A plain comment thread after text that reads like an article is never the article, however much
+        //     longer it is than the post: the search for the main text ends where it starts.
+        var searchEnd = lines.count
+        var commentCount = 0
+        if let thread = commentThread(body, lines), lines[..<thread.start].contains(where: \.readsLikeBody) {
+            searchEnd = thread.start
+            commentCount = thread.comments
+            for i in thread.start..<lines.count where lines[i].isCandidate {
+                lines[i].verdict = .commentThread
+                // The comments' own words: lines that read as sentences, not their frames ("Reply", names).
+                let f = lines[i].features
+                lines[i].movedToComments = (f.isSentenceLike || (f.endsLikeSentence && f.words >= 3))
+                    && Self.commentSignature(UnsafeRawBufferPointer(rebasing: body[lines[i].range])) == nil
+            }
+        }
         var candidates: [Int] = []
         candidates.reserveCapacity(lines.count)
         for i in lines.indices where lines[i].isCandidate { candidates.append(i) }
@@ -300,7 +334,7 @@ public struct Cleaner: Sendable {
             if documentHasBody ?? false {
                 for i in candidates { lines[i].verdict = Self.outsideVerdict(lines[i].features) }
             }
-            return assemble(body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta)
+            return assemble(body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta, commentCount: commentCount)
         }
         // Does the document's language have stopwords here? (Then prose lines are full of them.)
         var totalWords = 0
@@ -322,7 +356,7 @@ public struct Cleaner: Sendable {
         let (firstLine, lastLine) = withUnsafeTemporaryAllocation(of: (line: Int, score: Double).self, capacity: lines.count) {
             sequenceBuffer in
             var count = 0
-            for i in lines.indices {
+            for i in lines.indices[..<searchEnd] {
                 var score: Double
                 if lines[i].isCandidate {
                     score = lines[i].score
@@ -446,7 +480,10 @@ public struct Cleaner: Sendable {
         if !region.isEmpty {
             keepNumberedList(body, &lines, after: candidates[region.lowerBound], until: candidates[region.upperBound - 1])
         }
-        return assemble(body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName)
+        return assemble(
+            body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName,
+            commentCount: commentCount
+        )
     }
 
     /// Why a line outside the main text goes.
@@ -725,6 +762,66 @@ public struct Cleaner: Sendable {
         return first
     }
 
+    /// Where a plain comment thread starts: three or more comment signatures (a commenter's line, "… says:",
+    /// "by … writes:"; a comment's time, "… at 6:34 am"; a score, "(Score: 5, Insightful)"; a "Reply" line), the
+    /// thread starting at the last comment heading (a "comments" phrase rule, a count header) within 30 lines
+    /// before the first of them, else at the first. "… said:" alone is not a signature: articles introduce
+    /// quotes so.
+    func commentThread(_ body: UnsafeRawBufferPointer, _ lines: [Line]) -> (start: Int, comments: Int)? {
+        var first: Int?
+        var kinds = [0, 0, 0, 0]
+        for (i, line) in lines.enumerated() where !line.range.isEmpty && line.range.count <= 160 {
+            if let kind = Self.commentSignature(UnsafeRawBufferPointer(rebasing: body[line.range])) {
+                if first == nil { first = i }
+                kinds[kind.rawValue] += 1
+            }
+        }
+        guard kinds.reduce(0, +) >= 3, let first else { return nil }
+        let comments = kinds.max()!
+        for i in stride(from: first - 1, through: max(0, first - 30), by: -1) {
+            let text = UnsafeRawBufferPointer(rebasing: body[lines[i].range])
+            if lines[i].verdict == .comments || Self.isCommentCountHeader(text) { return (i, comments) }
+            if lines[i].isFooterMarker && lines[i].verdict.name(in: rules) == "comments" { return (i, comments) }
+        }
+        // A time line's commenter name is the short line just before it.
+        if first > 0, !lines[first - 1].range.isEmpty, lines[first - 1].range.count <= 40,
+            Self.isCommentTime(UnsafeRawBufferPointer(rebasing: body[lines[first].range]))
+        {
+            return (first - 1, comments)
+        }
+        return (first, comments)
+    }
+
+    /// The kinds of a comment's frame lines.
+    @_spi(Testing) public enum CommentSignature: Int, Sendable {
+        case name, time, score, reply
+    }
+
+    /// A line that is part of a comment's frame, not its text (see `commentThread`).
+    @_spi(Testing) public static func commentSignature(_ line: UnsafeRawBufferPointer) -> CommentSignature? {
+        let n = line.count
+        guard n >= 5 else { return nil }
+        if isCommentTime(line) { return .time }
+        if line[n - 1] == UInt8(ascii: ":") && n <= 60 {
+            func endsWith(_ ending: StaticString) -> Bool { hasASCIICaseless(line, at: n - ending.utf8CodeUnitCount, ending) }
+            if endsWith(" says:") || endsWith(" wrote:") || endsWith(" writes:") { return .name }
+        }
+        if hasASCIICaseless(line, at: 0, "reply") && (n == 5 || hasASCIICaseless(line, at: 5, " to this") || hasASCIICaseless(line, at: 5, " \u{2193}")) {
+            return .reply
+        }
+        if hasASCIICaseless(line, at: 0, "by ") {
+            for start in 3..<max(3, n - 8) where line[start] == 0x20 && hasASCIICaseless(line, at: start + 1, "writes:") { return .name }
+        }
+        // "… (Score: 5, Insightful)": only lines that end in a parenthesis are searched.
+        guard line[n - 1] == UInt8(ascii: ")") else { return nil }
+        var at = 0
+        while at < n - 8, let found = memchr(line.baseAddress! + at, 0x28, n - 8 - at) {
+            at = line.baseAddress!.distance(to: UnsafeRawPointer(found)) + 1
+            if hasASCIICaseless(line, at: at, "score: ") { return .score }
+        }
+        return nil
+    }
+
     /// "2 days ago at 07:52 am", "November 19, 2019 at 6:34 am": a short line with " at ", then a time.
     @_spi(Testing) public static func isCommentTime(_ line: UnsafeRawBufferPointer) -> Bool {
         guard line.count >= 10, line.count <= 40 else { return false }
@@ -803,7 +900,8 @@ public struct Cleaner: Sendable {
         lines: [Line],
         baseOffset: Int,
         meta: ArticleMeta,
-        footer: String = ""
+        footer: String = "",
+        commentCount: Int = 0
     ) -> CleanedArticle {
         // Assemble the text: kept lines, paragraphs broken at blank or removed lines.
         var text: [UInt8] = []
@@ -812,10 +910,18 @@ public struct Cleaner: Sendable {
         var paragraphs = 0
         var inParagraph = false
         // The last span's verdict while only blank lines have followed it.
-        var open: (verdict: Verdict, movedToMeta: Bool)?
+        var open: (verdict: Verdict, movedToMeta: Bool, movedToComments: Bool)?
+        var comments: [UInt8] = []
         for line in lines {
             if !line.verdict.isKept {
-                if let open, open.verdict == line.verdict, open.movedToMeta == line.movedToMeta {
+                if line.movedToComments {
+                    if !comments.isEmpty { comments += [0x0A, 0x0A] }
+                    let kept = UnsafeRawBufferPointer(rebasing: body[line.range])
+                    if validUTF8 { comments.append(contentsOf: kept) } else { UTF8Bytes.appendRepairing(kept, to: &comments) }
+                }
+                if let open, open.verdict == line.verdict, open.movedToMeta == line.movedToMeta,
+                    open.movedToComments == line.movedToComments
+                {
                     removed[removed.count - 1].length = line.fullRange.upperBound - removed[removed.count - 1].bodyOffset
                 } else {
                     // Pages that remove anything remove a few spans or more: room for them at once.
@@ -823,13 +929,13 @@ public struct Cleaner: Sendable {
                     removed.append(
                         Removal(
                             rule: line.verdict.name(in: rules, footer: footer),
-                            disposition: line.movedToMeta ? .meta : .dropped,
+                            disposition: line.movedToMeta ? .meta : (line.movedToComments ? .comments : .dropped),
                             offset: baseOffset + line.fullRange.lowerBound,
                             length: line.fullRange.count,
                             bodyOffset: line.fullRange.lowerBound
                         )
                     )
-                    open = (line.verdict, line.movedToMeta)
+                    open = (line.verdict, line.movedToMeta, line.movedToComments)
                 }
                 inParagraph = false
                 continue
@@ -856,7 +962,12 @@ public struct Cleaner: Sendable {
                 UTF8Bytes.appendRepairing(kept, to: &text)
             }
         }
-        return CleanedArticle(text: text, paragraphs: paragraphs, removed: removed, meta: meta)
+        var cleaned = CleanedArticle(text: text, paragraphs: paragraphs, removed: removed, meta: meta)
+        if commentCount > 0 {
+            cleaned.comments = comments
+            cleaned.commentCount = commentCount
+        }
+        return cleaned
     }
 
     /// The most lines the cleaner weighs at once: a body with more (no article has them; a dump of one-word

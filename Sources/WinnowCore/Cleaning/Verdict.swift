@@ -36,10 +36,12 @@ struct Verdict: Equatable {
     static let `repeat` = heuristic(8)
     /// After the footer marker that ends the article; named after the marker ("after-comments").
     static let afterFooter = heuristic(9)
+    /// A line of a comment thread after the article (`Cleaner.commentThread`): kept apart as the comments.
+    static let commentThread = heuristic(10)
 
     private static let heuristicNames = [
         "title-repeat", "repeated-line", "comments", "related-list", "outside-article", "menu", "short-line",
-        "not-prose", "repeat",
+        "not-prose", "repeat", "", "comment-thread",
     ]
 
     private static let heuristicBase: UInt32 = 1 << 31

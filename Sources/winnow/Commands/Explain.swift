@@ -11,7 +11,7 @@ struct Explain: ParsableCommand {
         abstract: "Show how the cleaner reads a file: every line, kept or removed, and the rule that removed it.",
         discussion: """
             Each line of each article is printed after a margin: the title is marked T, a kept line has an \
-            empty margin, a removed line shows '-' and its rule, a line moved into meta shows '>' and its rule. \
+            empty margin, a removed line shows '-' and its rule, a line moved into meta shows '>' and its rule, and a comment's line moved into the record's comments 'c'. \
             On a terminal removed lines are dimmed and rules coloured (--color always|never|auto).
             """
     )
@@ -67,9 +67,9 @@ struct Explain: ParsableCommand {
                     if next < spans.count, spans[next].bodyOffset <= start, !blank {
                         let removal = spans[next]
                         removed += 1
-                        let mark = removal.disposition == .meta ? ">" : "-"
+                        let mark = removal.disposition == .meta ? ">" : (removal.disposition == .comments ? "c" : "-")
                         let label = "\(mark) \(removal.rule)".padding(24)
-                        let ruleColour = removal.disposition == .meta ? "36" : "31"
+                        let ruleColour = removal.disposition == .dropped ? "31" : "36"
                         out.append(paint(label, ruleColour, colour) + paint(text, "2", colour) + "\n")
                     } else if !blank {
                         kept += 1
@@ -81,7 +81,8 @@ struct Explain: ParsableCommand {
                     start = end + 1
                 }
             }
-            out.append(paint("# \(kept) lines kept, \(removed) removed or moved\n\n", "1", colour))
+            let comments = cleaned.commentCount > 0 ? "; \(cleaned.commentCount) comments (\(cleaned.comments.count) bytes) moved out" : ""
+            out.append(paint("# \(kept) lines kept, \(removed) removed or moved\(comments)\n\n", "1", colour))
         }
         out.flush()
     }
