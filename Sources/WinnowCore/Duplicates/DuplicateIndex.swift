@@ -283,17 +283,15 @@ private struct Generation {
             // Each band's home slot is a likely cache miss: all of them are loaded first, with no branch between
             // the loads, so that the misses overlap; bands whose home slot is empty (most, for a new article)
             // need nothing more.
-            var heads = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
-                         UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
-            withUnsafeMutableBytes(of: &heads) { raw in
-                let heads = raw.bindMemory(to: UInt32.self)
+            let filled: UInt32 = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: DuplicateSignature.maxBands) { heads in
                 bandSlots.withUnsafeBufferPointer { slots in
                     for band in 0..<keys.count { heads[band] = slots[Self.home(keys.keys[band], slots.count)] }
                 }
+                var mask: UInt32 = 0
+                for band in 0..<keys.count where heads[band] != 0 { mask |= 1 << UInt32(band) }
+                return mask
             }
-            for band in 0..<keys.count {
-                let head = withUnsafeBytes(of: &heads) { $0.load(fromByteOffset: band * 4, as: UInt32.self) }
-                if head == 0 { continue }
+            for band in 0..<keys.count where filled & (1 << UInt32(band)) != 0 {
                 Self.forEach(bandSlots, key: keys.keys[band]) { i in
                     guard !removed[i] else { return }
                     for k in 0..<min(seenCount, 64) where recent[k] == i { return }
