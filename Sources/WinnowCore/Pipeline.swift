@@ -364,7 +364,7 @@ public struct Pipeline: Sendable {
             out.key("rule")
             out.string(removal.rule)
             out.key("action")
-            out.string(removal.disposition == .meta ? "meta" : (removal.disposition == .comments ? "comments" : "drop"))
+            out.string(removal.disposition.action)
             out.key("offset")
             out.int(removal.offset)
             out.key("length")

@@ -351,17 +351,8 @@ import WinnowCore
                 && (try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("done").path))?.count ?? 0 > 500
         }
         // Freeze b at a moment it verifiably holds a claim, then kill it: its claim must be finished by others.
-        var holding: [String] = []
-        for _ in 0..<200 {
-            instances[1].signal(SIGSTOP)
-            holding = instances[1].names(in: "work/b")
-            if !holding.isEmpty { break }
-            instances[1].signal(SIGCONT)
-            usleep(5_000)
-        }
+        let holding = instances[1].killWhileHoldingAClaim(instance: "b")
         try #require(!holding.isEmpty, "instance b never held a claim")
-        instances[1].signal(SIGKILL)
-        _ = instances[1].waitForExit(timeout: 10)
         waitUntil("all 5,000 inputs in done/", timeout: 300) { instances[0].names(in: "done").count >= 5000 }
         for (i, daemon) in instances.enumerated() where i != 1 { #expect(daemon.stop() == 0) }
         let done = instances[0].names(in: "done")
@@ -402,17 +393,8 @@ import WinnowCore
         let options = ["--duplicates", "off", "--lease-seconds", "3", "--lease-renew-seconds", "0.5", "--workers", "1"]
         let instances = try ["a", "b", "c", "d"].map { try RunningDaemon(spool: spool, arguments: options + ["--instance", $0]) }
         waitUntil("instance b to hold claims", timeout: 60) { !instances[1].names(in: "work/b").isEmpty }
-        var holding: [String] = []
-        for _ in 0..<200 {
-            instances[1].signal(SIGSTOP)
-            holding = instances[1].names(in: "work/b")
-            if !holding.isEmpty { break }
-            instances[1].signal(SIGCONT)
-            usleep(2_000)
-        }
+        let holding = instances[1].killWhileHoldingAClaim(instance: "b")
         try #require(!holding.isEmpty, "instance b never held a claim")
-        instances[1].signal(SIGKILL)
-        _ = instances[1].waitForExit(timeout: 10)
         waitUntil("all 1,800 inputs in done/", timeout: 300) { instances[0].names(in: "done").count >= names.count }
         for (i, daemon) in instances.enumerated() where i != 1 { #expect(daemon.stop() == 0) }
         #expect(Set(instances[0].names(in: "done")) == Set(names), "each input retired once")

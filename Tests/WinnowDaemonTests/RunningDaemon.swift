@@ -43,6 +43,22 @@ final class RunningDaemon {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Freezes the daemon at a moment it verifiably holds a claim in `work/<instance>/`, then kills it; returns the
+    /// names it held (empty when it never held one within the tries).
+    func killWhileHoldingAClaim(instance: String) -> [String] {
+        var holding: [String] = []
+        for _ in 0..<200 {
+            signal(SIGSTOP)
+            holding = names(in: "work/" + instance)
+            if !holding.isEmpty { break }
+            signal(SIGCONT)
+            usleep(2_000)
+        }
+        signal(SIGKILL)
+        _ = waitForExit(timeout: 10)
+        return holding
+    }
+
     /// Stops it with SIGTERM and waits for a clean exit.
     @discardableResult
     func stop(timeout: TimeInterval = 30) -> Int32? {

@@ -38,6 +38,15 @@ public struct Removal: Sendable, Equatable {
         case meta
         /// Moved into the comments (`CleanedArticle.comments`).
         case comments
+
+        /// The record's `action` for it.
+        public var action: String {
+            switch self {
+            case .dropped: "drop"
+            case .meta: "meta"
+            case .comments: "comments"
+            }
+        }
     }
 
     /// The name of the rule that removed it.
@@ -308,8 +317,6 @@ public struct Cleaner: Sendable {
         meta: ArticleMeta,
         documentHasBody: Bool?
     ) -> CleanedArticle {
-        // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
-        //    short and menu-like lines down).
         // 1d. A plain comment thread after text that reads like an article is never the article, however much
         //     longer it is than the post: the search for the main text ends where it starts.
         var searchEnd = lines.count
@@ -325,6 +332,8 @@ public struct Cleaner: Sendable {
                     && Self.commentSignature(UnsafeRawBufferPointer(rebasing: body[lines[i].range])) == nil
             }
         }
+        // 2. The main text: the run of lines with the largest total score (long, sentence-like lines score up,
+        //    short and menu-like lines down).
         var candidates: [Int] = []
         candidates.reserveCapacity(lines.count)
         for i in lines.indices where lines[i].isCandidate { candidates.append(i) }
@@ -753,13 +762,7 @@ public struct Cleaner: Sendable {
             }
         }
         guard nameLines >= 2, let first = firstNameLine else { return nil }
-        // A time line's commenter name is the short line just before it.
-        if first > 0, lines[first - 1].isCandidate, lines[first - 1].range.count <= 40,
-            Self.isCommentTime(UnsafeRawBufferPointer(rebasing: body[lines[first].range]))
-        {
-            return first - 1
-        }
-        return first
+        return commenterLine(before: first, body, lines)
     }
 
     /// Where a plain comment thread starts: three or more comment signatures (a commenter's line, "… says:",
@@ -769,27 +772,32 @@ public struct Cleaner: Sendable {
     /// quotes so.
     func commentThread(_ body: UnsafeRawBufferPointer, _ lines: [Line]) -> (start: Int, comments: Int)? {
         var first: Int?
-        var kinds = [0, 0, 0, 0]
+        var kinds = SIMD4<Int>()
         for (i, line) in lines.enumerated() where !line.range.isEmpty && line.range.count <= 160 {
             if let kind = Self.commentSignature(UnsafeRawBufferPointer(rebasing: body[line.range])) {
                 if first == nil { first = i }
                 kinds[kind.rawValue] += 1
             }
         }
-        guard kinds.reduce(0, +) >= 3, let first else { return nil }
-        let comments = kinds.max()!
+        guard kinds.wrappedSum() >= 3, let first else { return nil }
+        let comments = kinds.max()
         for i in stride(from: first - 1, through: max(0, first - 30), by: -1) {
             let text = UnsafeRawBufferPointer(rebasing: body[lines[i].range])
             if lines[i].verdict == .comments || Self.isCommentCountHeader(text) { return (i, comments) }
             if lines[i].isFooterMarker && lines[i].verdict.name(in: rules) == "comments" { return (i, comments) }
         }
-        // A time line's commenter name is the short line just before it.
-        if first > 0, !lines[first - 1].range.isEmpty, lines[first - 1].range.count <= 40,
+        return (Self.commenterLine(before: first, body, lines), comments)
+    }
+
+    /// Where a comment starts whose first frame line is `first`: a time line's commenter name is the short line
+    /// just before it.
+    static func commenterLine(before first: Int, _ body: UnsafeRawBufferPointer, _ lines: [Line]) -> Int {
+        if first > 0, lines[first - 1].isCandidate, lines[first - 1].range.count <= 40,
             Self.isCommentTime(UnsafeRawBufferPointer(rebasing: body[lines[first].range]))
         {
-            return (first - 1, comments)
+            return first - 1
         }
-        return (first, comments)
+        return first
     }
 
     /// The kinds of a comment's frame lines.

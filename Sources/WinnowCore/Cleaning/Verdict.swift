@@ -41,7 +41,8 @@ struct Verdict: Equatable {
 
     private static let heuristicNames = [
         "title-repeat", "repeated-line", "comments", "related-list", "outside-article", "menu", "short-line",
-        "not-prose", "repeat", "", "comment-thread",
+        "not-prose", "repeat", "",  // 9, `afterFooter`, is named after its marker
+        "comment-thread",
     ]
 
     private static let heuristicBase: UInt32 = 1 << 31

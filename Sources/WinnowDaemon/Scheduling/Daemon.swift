@@ -113,7 +113,7 @@ public final class Daemon: Sendable {
                 let store = ours ? duplicateStore : try DuplicateStore(path: spool.state + "/" + name, readOnly: true)
                 loaded += try store.load(
                     into: duplicateIndex,
-                    counts: { ledger.entry(sha256: $0) != nil },
+                    counts: { ledger.contains(sha256: $0) },
                     temporaryTag: ours ? "\(instance)-\(getpid())" : nil
                 )
             }
@@ -519,33 +519,33 @@ public final class Daemon: Sendable {
     /// time after twice the delay, at most one lease renewal apart (a dead owner's claim is broken after its lease
     /// expires).
     private func waitForOriginal(_ item: Pending, original: String) {
-        let delay: Double = state.withLock { s in
-            let previous = s.retryDelays[item.name] ?? 0
-            let next = previous == 0 ? 0.05 : min(previous * 2, max(0.05, s.configuration.leaseRenewSeconds))
-            s.retryDelays[item.name] = next
-            return next
-        }
+        let delay = nextDelay(for: item.name) { ($0 == 0 ? 0.05 : $0 * 2, max(0.05, $1.leaseRenewSeconds)) }
         if delay <= 0.05 {
             logger.info("same content in progress; waiting for it", metadata: ["file": "\(item.name)", "repeats": "\(original)"])
         }
-        queue.asyncAfter(deadline: .now() + delay) {
-            guard !self.state.withLock({ $0.stopping }) else { return }
-            self.enqueue(item)
-            self.schedule()
-        }
+        requeue(item, after: delay)
     }
 
     /// Transient trouble (permissions, full disk, I/O): the file stays where it is and is tried again later,
     /// each time after twice the delay, up to the configured maximum.
     private func retryLater(_ item: Pending, error: FileError) {
-        let delay: Double = state.withLock { s in
-            let previous = s.retryDelays[item.name] ?? 0
-            let next = previous == 0 ? s.configuration.retryInitialSeconds : min(previous * 2, s.configuration.retryMaxSeconds)
-            s.retryDelays[item.name] = next
-            return next
-        }
+        let delay = nextDelay(for: item.name) { ($0 == 0 ? $1.retryInitialSeconds : $0 * 2, $1.retryMaxSeconds) }
         metrics.update { $0.retries += 1 }
         logger.warning("transient error; will retry", metadata: ["file": "\(item.name)", "error": "\(error)", "retry-in-seconds": "\(delay)"])
+        requeue(item, after: delay)
+    }
+
+    /// A file's next delay before it is looked at again, from its previous one (0 the first time): `step` gives
+    /// the next delay and its ceiling.
+    private func nextDelay(for name: String, _ step: (Double, DaemonConfiguration) -> (Double, Double)) -> Double {
+        state.withLock { s in
+            let (next, ceiling) = step(s.retryDelays[name] ?? 0, s.configuration)
+            s.retryDelays[name] = min(next, ceiling)
+            return min(next, ceiling)
+        }
+    }
+
+    private func requeue(_ item: Pending, after delay: Double) {
         queue.asyncAfter(deadline: .now() + delay) {
             guard !self.state.withLock({ $0.stopping }) else { return }
             if item.claimed {
@@ -853,15 +853,10 @@ public final class Daemon: Sendable {
     /// Whether `other`'s lease is younger than `leaseSeconds`, compared with `instance`'s own lease (both times come
     /// from the same file system, so host clocks do not matter; without a lease of our own, with this host's clock).
     static func leaseIsFresh(of other: String, work: String, comparedWith instance: String, leaseSeconds: Double) -> Bool {
-        func modified(_ path: String) -> Double? {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-        }
-        guard let theirs = modified(work + "/" + other + ".lease") else { return false }
+        guard let theirs = FileSystem.modificationTime(work + "/" + other + ".lease") else { return false }
         var clock = timespec()
         clock_gettime(CLOCK_REALTIME, &clock)
-        let now = modified(work + "/" + instance + ".lease") ?? Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+        let now = FileSystem.modificationTime(work + "/" + instance + ".lease") ?? Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
         return now - theirs <= leaseSeconds
     }
 
@@ -871,22 +866,12 @@ public final class Daemon: Sendable {
         guard !state.withLock({ $0.stopping }) else { return }
         renewLease()
         let configuration = self.configuration
-        var ours = stat()
-        guard stat(leasePath, &ours) == 0 else { return }
-        let now = Double(ours.st_mtim.tv_sec) + Double(ours.st_mtim.tv_nsec) / 1e9
+        guard let now = FileSystem.modificationTime(leasePath) else { return }
         guard let entries = try? FileSystem.listFolder(configuration.spool.work) else { return }
         for other in entries where other != configuration.instance && !other.hasSuffix(".lease") && !other.hasPrefix(".") {
             let folder = configuration.spool.work + "/" + other
             guard FileSystem.isFolder(folder) else { continue }
-            var lease = stat()
-            let heartbeat: Double
-            if stat(folder + ".lease", &lease) == 0 {
-                heartbeat = Double(lease.st_mtim.tv_sec) + Double(lease.st_mtim.tv_nsec) / 1e9
-            } else if stat(folder, &lease) == 0 {
-                heartbeat = Double(lease.st_mtim.tv_sec) + Double(lease.st_mtim.tv_nsec) / 1e9
-            } else {
-                continue
-            }
+            guard let heartbeat = FileSystem.modificationTime(folder + ".lease") ?? FileSystem.modificationTime(folder) else { continue }
             guard now - heartbeat > configuration.leaseSeconds else { continue }
             let claimed = (try? FileSystem.listFolder(folder)) ?? []
             guard !claimed.isEmpty else { continue }

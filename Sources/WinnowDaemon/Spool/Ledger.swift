@@ -48,7 +48,8 @@ public final class Ledger: Sendable {
 
     private struct State {
         var entries: [String: Entry] = [:]
-        var count = 0
+        /// The hashes recorded when the ledger was opened and since (by name: their entries are read on demand).
+        var recorded: Set<String> = []
         var brokenClaims = 0
     }
 
@@ -71,15 +72,24 @@ public final class Ledger: Sendable {
         self.state = Locked(State())
         try FileSystem.createFolder(folder)
         if let legacy, FileSystem.exists(legacy) { try importLines(of: legacy) }
-        var count = 0
+        var recorded: Set<String> = []
         for shard in try FileSystem.listFolder(folder) where shard.utf8.count == 2 {
-            count += try FileSystem.listFolder(folder + "/" + shard).count { Self.isHash($0) }
+            for name in try FileSystem.listFolder(folder + "/" + shard) where Self.isHash(name) { recorded.insert(name) }
         }
-        state.withLock { $0.count = count }
+        state.withLock { $0.recorded = recorded }
     }
 
-    /// How many contents the ledger records as committed (when it was opened, plus those recorded since).
-    public var count: Int { state.withLock { $0.count } }
+    /// How many contents the ledger records as committed (when it was opened, plus those recorded since here).
+    public var count: Int { state.withLock { $0.recorded.count } }
+
+    /// Whether a hash is recorded as committed: known from the opening listing or since, else asked of the folder
+    /// (another process may have recorded it), without reading the entry.
+    public func contains(sha256: String) -> Bool {
+        if state.withLock({ $0.recorded.contains(sha256) }) { return true }
+        guard Self.isHash(sha256), FileSystem.exists(entryPath(sha256)) else { return false }
+        state.withLock { _ = $0.recorded.insert(sha256) }
+        return true
+    }
 
     /// How many dead processes' claims this process has broken.
     public var brokenClaims: Int { state.withLock { $0.brokenClaims } }
@@ -95,7 +105,10 @@ public final class Ledger: Sendable {
             input: String(decoding: bytes[(tab + 1)..<end], as: UTF8.self)
         )
         // Entries never change once written: remember it.
-        state.withLock { $0.entries[sha256] = entry }
+        state.withLock { s in
+            s.entries[sha256] = entry
+            s.recorded.insert(sha256)
+        }
         return entry
     }
 
@@ -137,7 +150,8 @@ public final class Ledger: Sendable {
         let line = Array("\(clean(output))\t\(clean(input))\n".utf8)
         try write(line, sha256: sha256)
         state.withLock { s in
-            if s.entries.updateValue(Entry(output: output, input: input), forKey: sha256) == nil { s.count += 1 }
+            s.entries[sha256] = Entry(output: output, input: input)
+            s.recorded.insert(sha256)
         }
         removeOwnClaim(sha256)
     }
@@ -184,7 +198,7 @@ public final class Ledger: Sendable {
     private func breakClaim(at path: String, judged target: String) {
         let aside = path + ".broken-\(instance)-\(nonce)"
         guard rename(path, aside) == 0 else { return }
-        if readClaim(aside)?.target != target, let moved = readClaim(aside) {
+        if let moved = readClaim(aside), moved.target != target {
             _ = symlink(moved.target, path)
         } else {
             state.withLock { $0.brokenClaims += 1 }
