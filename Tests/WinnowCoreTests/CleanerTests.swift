@@ -370,6 +370,23 @@ extension LineFeatureTests {
         #expect(limited.text == everything.text)
     }
 
+    /// Two Arabic news items (SaudiNewsNet, 2015-07-22): a lead sentence of 22 words with few function words
+    /// right before the rest of the article, and an item that is one paragraph of 32 words without a final stop.
+    /// Both are the article: a lead is kept with the text it opens, and a main text without a line of prose is
+    /// kept whole rather than emptied.
+    @Test func anArabicLeadAndAOneParagraphItemAreKept() throws {
+        var pipeline = Pipeline()
+        let out = try records(try pipeline.process(try fixture("arabic-leads.jsonl"), sourceName: "arabic-leads.jsonl").jsonl)
+        try #require(out.count == 2)
+        let lead = try #require(out[0]["text"] as? String)
+        #expect(lead.hasPrefix("أعلنت جامعة أم القرى بدء التقديم لبرنامج الانتساب"))
+        #expect(lead.contains("وأشار إلى أن القبول سيكون متاحا"))
+        let item = try #require(out[1]["text"] as? String)
+        #expect(item.hasPrefix("يحرص موظفو متحف برادو بمدريد"))
+        #expect(item.hasSuffix("من خلال اللمس"))
+        #expect(out.allSatisfy { ($0["removed"] as? [Any] ?? []).isEmpty })
+    }
+
     @Test func aRecordListsAtMostTenThousandSpans() throws {
         // 30,000 alternating lines after an article: 10,000 spans in `removed`, the other 20,000 in
         // `removed_unlisted`; the record stays small (each listed span carries its text).

@@ -408,7 +408,9 @@ public struct Cleaner: Sendable {
         func extends(from a: Int, to b: Int) -> Bool {
             let f = lines[candidates[b]].features
             let (first, last) = (min(candidates[a], candidates[b]), max(candidates[a], candidates[b]))
-            return f.words >= 30 && f.separators < 2
+            let sentence = f.endsLikeSentence && f.words >= 12 && f.capitalised * 2 < f.words
+                && !Self.endsWithEllipsis(body, lines[candidates[b]].range)
+            return (f.words >= 30 || sentence) && f.separators < 2
                 && lines[(first + 1)..<last].allSatisfy { $0.range.isEmpty && $0.verdict.isKept }
         }
         if !region.isEmpty {
@@ -462,6 +464,8 @@ public struct Cleaner: Sendable {
         // 4. Context smoothing: inside the main text a short line between two body lines is a subheading or a
         //    short paragraph and stays; everything outside it goes.
         func isProse(_ k: Int) -> Bool { lines[candidates[k]].score > 0 }
+        // A main text without a line of prose (a one-paragraph item without its final stop) is kept whole.
+        let regionHasProse = region.contains { isProse($0) }
         for (k, i) in candidates.enumerated() {
             let f = lines[i].features
             if !region.contains(k) {
@@ -474,7 +478,7 @@ public struct Cleaner: Sendable {
             // A short sentence next to prose ("This game will help you!") is part of it too.
             let shortSentence = (before || after) && f.endsLikeSentence && f.words >= 4
             // So is a paragraph (2b) that lacks its final stop.
-            let paragraph = (before || after) && f.words >= 30 && f.separators < 2
+            let paragraph = (before || after || !regionHasProse) && f.words >= 30 && f.separators < 2
             if !(before && after) && !shortSentence && !paragraph {
                 lines[i].verdict = f.words <= 3 ? .menu : (f.isSentenceLike ? .notProse : .shortLine)
             }
