@@ -334,16 +334,7 @@ import WinnowCore
         let folder = temporary.url
         defer { withExtendedLifetime(temporary) {} }
         let spool = folder.appendingPathComponent("spool")
-        let inbox = spool.appendingPathComponent("inbox")
-        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
-        let articles = try distinctBBCArticles(2000)
-        var names: [String] = []
-        for i in 0..<5000 {
-            let article = articles[i % articles.count]
-            let name = "\(i / articles.count)-\(article.name)"
-            try article.bytes.write(to: inbox.appendingPathComponent(name))
-            names.append(name)
-        }
+        let names = try writeCopies(of: try distinctBBCArticles(2000), total: 5000, into: spool.appendingPathComponent("inbox"))
         let options = ["--no-deduplicate", "--lease-seconds", "3", "--lease-renew-seconds", "0.5", "--workers", "1"]
         let instances = try ["a", "b", "c", "d"].map { try RunningDaemon(spool: spool, arguments: options + ["--instance", $0]) }
         waitUntil("instance b to hold claims", timeout: 60) {
@@ -378,17 +369,9 @@ import WinnowCore
         let folder = temporary.url
         defer { withExtendedLifetime(temporary) {} }
         let spool = folder.appendingPathComponent("spool")
-        let inbox = spool.appendingPathComponent("inbox")
-        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        // Each of 300 contents under six names.
         let articles = try distinctBBCArticles(300)
-        var names: [String] = []
-        for copy in 0..<6 {
-            for article in articles {
-                let name = "\(copy)-\(article.name)"
-                try article.bytes.write(to: inbox.appendingPathComponent(name))
-                names.append(name)
-            }
-        }
+        let names = try writeCopies(of: articles, total: 6 * articles.count, into: spool.appendingPathComponent("inbox"))
         // Only the ledger is under test: articles are not looked up (which copy is earlier depends on timing).
         let options = ["--duplicates", "off", "--lease-seconds", "3", "--lease-renew-seconds", "0.5", "--workers", "1"]
         let instances = try ["a", "b", "c", "d"].map { try RunningDaemon(spool: spool, arguments: options + ["--instance", $0]) }

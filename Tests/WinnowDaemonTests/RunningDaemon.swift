@@ -127,6 +127,20 @@ func distinctBBCArticles(_ count: Int) throws -> [(name: String, bytes: Data)] {
     return result
 }
 
+/// Writes `total` inputs into `inbox`, the articles over and over in turn, the k-th round's copy of an article
+/// named `k-<name>`; returns the names in the order written.
+func writeCopies(of articles: [(name: String, bytes: Data)], total: Int, into inbox: URL) throws -> [String] {
+    try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+    var names: [String] = []
+    for i in 0..<total {
+        let article = articles[i % articles.count]
+        let name = "\(i / articles.count)-\(article.name)"
+        try article.bytes.write(to: inbox.appendingPathComponent(name))
+        names.append(name)
+    }
+    return names
+}
+
 /// What `winnow process` makes of the same files: name → output bytes.
 func referenceOutputs(for files: [(name: String, bytes: Data)], in folder: URL) throws -> [String: Data] {
     let input = folder.appendingPathComponent("reference-in")

@@ -408,9 +408,10 @@ public struct Cleaner: Sendable {
         func extends(from a: Int, to b: Int) -> Bool {
             let f = lines[candidates[b]].features
             let (first, last) = (min(candidates[a], candidates[b]), max(candidates[a], candidates[b]))
-            let sentence = f.endsLikeSentence && f.words >= 12 && f.capitalised * 2 < f.words
-                && !Self.endsWithEllipsis(body, lines[candidates[b]].range)
-            return (f.words >= 30 || sentence) && f.separators < 2
+            // Body-like (`isBody`), and a sentence under 30 words not a Title-Case promo or a teaser cut short.
+            let lead = f.isBody
+                && (f.words >= 30 || (f.capitalised * 2 < f.words && !Self.endsWithEllipsis(body, lines[candidates[b]].range)))
+            return lead && f.separators < 2
                 && lines[(first + 1)..<last].allSatisfy { $0.range.isEmpty && $0.verdict.isKept }
         }
         if !region.isEmpty {
