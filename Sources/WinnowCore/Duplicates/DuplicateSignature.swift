@@ -60,13 +60,17 @@ public struct DuplicateSignature: Sendable, Equatable {
                     let x = UInt64(term) &* 0x9E37_79B9_7F4A_7C15
                     return x ^ (x >> 29)
                 }
+                // The sum rolls: the next shingle's is this one's without its first word, rotated right by 12 (left by 52),
+                // with the new word's value rotated left by 48 (the same bits as summing all five afresh).
                 var v0 = value(t[0]), v1 = value(t[1]), v2 = value(t[2]), v3 = value(t[3])
+                var rolling = v0 ^ v1.rotatedLeft(by: 12) ^ v2.rotatedLeft(by: 24) ^ v3.rotatedLeft(by: 36)
                 for i in 4..<n {
                     let v4 = value(t[i])
-                    var h = v0 ^ v1.rotatedLeft(by: 12) ^ v2.rotatedLeft(by: 24) ^ v3.rotatedLeft(by: 36) ^ v4.rotatedLeft(by: 48)
-                    h &*= 0xC2B2_AE3D_27D4_EB4F
+                    rolling ^= v4.rotatedLeft(by: 48)
+                    var h = rolling &* 0xC2B2_AE3D_27D4_EB4F
                     h ^= h >> 32
                     add(h)
+                    rolling = (rolling ^ v0).rotatedLeft(by: 52)
                     (v0, v1, v2, v3) = (v1, v2, v3, v4)
                 }
             }
