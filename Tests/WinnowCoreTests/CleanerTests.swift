@@ -387,6 +387,26 @@ extension LineFeatureTests {
         #expect(out.allSatisfy { ($0["removed"] as? [Any] ?? []).isEmpty })
     }
 
+    /// Excerpts of two dragnet-dev pages. A blog post's list of five points, introduced by a paragraph ending
+    /// with a colon, between two paragraphs: the points are the post's. A news story's "Related stories"
+    /// headlines between two paragraphs: they are the site's, though they are short sentence-case lines too.
+    @Test func aListBetweenParagraphsStaysAndRelatedHeadlinesGo() throws {
+        var pipeline = Pipeline()
+        let list = try records(try pipeline.process(try fixture("dragnet-list.txt"), sourceName: "dragnet-list.txt").jsonl)
+        let post = try #require(list.first?["text"] as? String)
+        #expect(post.contains("ideas I’m going to share for free over the next seven days:\n\nThe exact time management system"))
+        #expect(post.contains("How to get through hundreds of pages of reading, without losing focus"))
+        #expect(post.contains("How to always have confidence before taking any exam\n\nAgain this is completely FREE"))
+        let related = try records(try pipeline.process(try fixture("dragnet-related.txt"), sourceName: "dragnet-related.txt").jsonl)
+        let story = try #require(related.first?["text"] as? String)
+        #expect(story.contains("Belize media outlets have reported"))
+        #expect(story.contains("According to Gizmodo and Wired"))
+        #expect(!story.contains("Verizon debuts security app"))
+        let removed = try #require(related.first?["removed"] as? [[String: Any]])
+        // The five headlines go as one span of short lines.
+        #expect(removed.contains { $0["rule"] as? String == "short-line" && ($0["text"] as? String)?.hasSuffix("McAfee looks to combat vehicle viruses") == true })
+    }
+
     @Test func aRecordListsAtMostTenThousandSpans() throws {
         // 30,000 alternating lines after an article: 10,000 spans in `removed`, the other 20,000 in
         // `removed_unlisted`; the record stays small (each listed span carries its text).

@@ -467,8 +467,24 @@ public struct Cleaner: Sendable {
         func isProse(_ k: Int) -> Bool { lines[candidates[k]].score > 0 }
         // A main text without a line of prose (a one-paragraph item without its final stop) is kept whole.
         let regionHasProse = region.contains { isProse($0) }
+        // A short list between two paragraphs (ingredients, steps, points) stays whole.
+        var inList = [Bool](repeating: false, count: candidates.count)
+        var k = region.lowerBound
+        while k < region.upperBound {
+            guard !isProse(k) else {
+                k += 1
+                continue
+            }
+            var end = k
+            while end < region.upperBound && !isProse(end) { end += 1 }
+            if k > region.lowerBound && end < region.upperBound && isList(body, lines, candidates[k..<end], after: candidates[k - 1]) {
+                for j in k..<end { inList[j] = true }
+            }
+            k = end
+        }
         for (k, i) in candidates.enumerated() {
             let f = lines[i].features
+            if inList[k] { continue }
             if !region.contains(k) {
                 lines[i].verdict = Self.outsideVerdict(f)
                 continue
@@ -498,6 +514,44 @@ public struct Cleaner: Sendable {
             body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName,
             commentCount: commentCount
         )
+    }
+
+    /// Whether a run of short lines between two paragraphs of the main text is a list: two to `listMaxItems`
+    /// items, each a phrase of two words or more in sentence case (not a menu of Title-Case links or a
+    /// share bar), introduced by a colon (ending the paragraph before or the run's first line) or each
+    /// starting with the same bullet. Related headlines and captions between paragraphs have neither.
+    private func isList(_ body: UnsafeRawBufferPointer, _ lines: [Line], _ items: ArraySlice<Int>, after paragraph: Int) -> Bool {
+        guard items.count >= 2 && items.count <= listMaxItems else { return false }
+        let phrases = items.allSatisfy { i in
+            let f = lines[i].features
+            return f.words >= 2 && f.capitalised * 2 < f.words && f.separators < 2
+        }
+        guard phrases else { return false }
+        if Self.endsWithColon(body, lines[paragraph].range) || Self.endsWithColon(body, lines[items.first!].range) { return true }
+        guard let first = Self.bullet(body, lines[items.first!].range) else { return false }
+        return items.allSatisfy { Self.bullet(body, lines[$0].range) == first }
+    }
+
+    /// Whether a line ends with a colon (white space aside).
+    static func endsWithColon(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        var end = range.upperBound
+        while end > range.lowerBound && (body[end - 1] == 0x20 || body[end - 1] == 0x09 || body[end - 1] == 0x0D) { end -= 1 }
+        return end > range.lowerBound && body[end - 1] == UInt8(ascii: ":")
+    }
+
+    /// The bullet a line starts with ("• ", "- ", "* ", "– ", after any spaces), if any.
+    static func bullet(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Unicode.Scalar? {
+        guard let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        var i = range.lowerBound
+        while i < range.upperBound && base[i] == 0x20 { i += 1 }
+        guard i < range.upperBound else { return nil }
+        let decoded = UTF8Bytes.decode(base + i, base + range.upperBound)
+        let next = i + decoded.length
+        guard next < range.upperBound, base[next] == 0x20 else { return nil }
+        switch decoded.scalar {
+        case 0x2022, 0x2D, 0x2A, 0x2013: return Unicode.Scalar(decoded.scalar)
+        default: return nil
+        }
     }
 
     /// Why a line outside the main text goes.
@@ -878,6 +932,9 @@ public struct Cleaner: Sendable {
 
     /// How much more each further line of a run of non-text lines costs in the main-text search.
     var gapGrowth: Double { 0.1 }
+
+    /// Most items of a list between two paragraphs that is kept whole.
+    var listMaxItems: Int { 12 }
 
     /// What the title, repeated in the page, counts in the main-text search: the article starts there.
     var titleAnchorScore: Double { 4 }
