@@ -51,6 +51,19 @@ import Testing
         #expect(article.removed.contains { $0.rule == "comment-thread" && $0.disposition == .comments })
     }
 
+    /// A photo post (dragnet-dev page R627): one paragraph, then comments framed by "Name 07 Nov 12" lines and
+    /// no other mark. Each frame is a commenter and a date: the thread is found, and the post alone is the text.
+    @Test func commentsFramedByANameAndADateAreAThread() throws {
+        let article = try cleaned("dragnet-comments-dated.txt")
+        let text = String(decoding: article.text, as: UTF8.self)
+        #expect(text.contains("Great design from Apple on this interaction with Siri."))
+        #expect(!text.contains("Love it. The little details"))
+        #expect(article.commentCount >= 5)
+        let comments = String(decoding: article.comments, as: UTF8.self)
+        #expect(comments.hasPrefix("Love it. The little details that matter"))
+        #expect(!comments.contains("07 Nov 12"), "the frames are not the comments")
+    }
+
     @Test func theThreadOfAPageWithAMarkerKeepsItsCommentsToo() throws {
         let article = try cleaned("zyte/comments-pft.txt")
         #expect(article.commentCount >= 3)
@@ -64,6 +77,9 @@ import Testing
         ("November 19, 2019 at 6:34 am", .time),
         ("Reply", .reply),
         ("Reply to This Parent Share", .reply),
+        ("Jermaine 07 Nov 12", .time),
+        ("Kelly October 29, 2012 3:20 PM", .time),
+        ("Hamza Sheikh on November 6, 2012 4:06 pm", .time),
     ])
     func commentFrames(line: String, kind: Cleaner.CommentSignature) {
         var line = line
@@ -95,6 +111,17 @@ import Testing
         // The share bar is short lines and menus.
         #expect(rule(of: "Share this:", in: removed) == "menu")
         #expect(rule(of: "Click to share on Facebook", in: removed) == "short-line")
+    }
+
+    /// Datelines and bylines name a date too, once per article: they are not a commenter's frame.
+    @Test(arguments: [
+        "Tuesday November 19, 2019", "By Iddo on August 1st, 2012", "Posted on Nov 1st 2012 11:00AM",
+        "Updated July 24, 2012, 9:16 a.m. ET", "Paris, 12 May 2019", "Top 10 of November 2012",
+        "March 3, 2012 was a Saturday",
+    ])
+    func datelinesAndBylinesAreNotCommentFrames(line: String) {
+        var line = line
+        #expect(line.withUTF8 { Cleaner.commentSignature(UnsafeRawBufferPointer($0)) } == nil)
     }
 
     @Test func commentersNameAndTimeLinesAreRecognised() {

@@ -868,7 +868,7 @@ public struct Cleaner: Sendable {
     @_spi(Testing) public static func commentSignature(_ line: UnsafeRawBufferPointer) -> CommentSignature? {
         let n = line.count
         guard n >= 5 else { return nil }
-        if isCommentTime(line) { return .time }
+        if isCommentTime(line) || isCommenterAndDate(line) { return .time }
         if line[n - 1] == UInt8(ascii: ":") && n <= 60 {
             func endsWith(_ ending: StaticString) -> Bool { hasASCIICaseless(line, at: n - ending.utf8CodeUnitCount, ending) }
             if endsWith(" says:") || endsWith(" wrote:") || endsWith(" writes:") { return .name }
@@ -902,6 +902,94 @@ public struct Cleaner: Sendable {
         guard line[colon] == UInt8(ascii: ":"), line[n - 5] != UInt8(ascii: ":"), line[n - 4] != UInt8(ascii: ":") else { return false }
         for start in 0..<max(0, colon - 3) where hasASCIICaseless(line, at: start, " at ") { return true }
         return false
+    }
+
+    /// "Jermaine 07 Nov 12", "Kelly October 29, 2012 3:20 PM", "Hamza Sheikh on November 6, 2012 4:06 pm": a
+    /// short line of a name (one to three words without digits) and a date (English month), perhaps a time, and
+    /// nothing else. A dateline ("Tuesday November 19, 2019", "Paris, 12 May 2019") or a byline ("By …",
+    /// "Posted on …") is not one.
+    @_spi(Testing) public static func isCommenterAndDate(_ line: UnsafeRawBufferPointer) -> Bool {
+        let n = line.count
+        guard n >= 10, n <= 48, line[0] >= 0x41, line[0] <= 0x5A else { return false }
+        let end = line[n - 1]
+        guard (end >= 0x30 && end <= 0x39) || asciiLower(end) == UInt8(ascii: "m") || end == UInt8(ascii: ".") else { return false }
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 12) { slots in
+            var count = 0
+            var i = 0
+            while i < n {
+                while i < n && line[i] == 0x20 { i += 1 }
+                guard i < n else { break }
+                let start = i
+                while i < n && line[i] != 0x20 { i += 1 }
+                guard count < slots.count else { return false }
+                // Without a trailing comma or full stop.
+                var stop = i
+                while stop > start + 1 && (line[stop - 1] == UInt8(ascii: ",") || line[stop - 1] == UInt8(ascii: ".")) { stop -= 1 }
+                slots.initializeElement(at: count, to: start..<stop)
+                count += 1
+            }
+            let words = UnsafeMutableBufferPointer(rebasing: slots[..<count])
+            guard let month = words.firstIndex(where: { isMonthName(line, $0) }) else { return false }
+            func digits(_ k: Int, _ counts: ClosedRange<Int>, suffix: Bool = false) -> Bool {
+                guard k < words.count else { return false }
+                var r = words[k]
+                if suffix, r.count >= 3, !isASCIIDigit(line[r.upperBound - 1]) { r = r.lowerBound..<(r.upperBound - 2) }
+                return counts.contains(r.count) && r.allSatisfy { isASCIIDigit(line[$0]) }
+            }
+            // "October 29, 2012" or "07 Nov 12".
+            let nameEnd: Int
+            if digits(month + 1, 1...2, suffix: true) && digits(month + 2, 4...4) {
+                nameEnd = month
+            } else if month >= 1 && digits(month - 1, 1...2) && (digits(month + 1, 2...2) || digits(month + 1, 4...4)) {
+                nameEnd = month - 1
+            } else {
+                return false
+            }
+            let yearEnd = nameEnd == month ? month + 3 : month + 2
+            // Then only a time: "3:20 PM", "at 4:06 pm", "@ 9:51".
+            for k in yearEnd..<words.count {
+                let w = UnsafeRawBufferPointer(rebasing: line[words[k]])
+                if w.count == 1 && (w[0] == UInt8(ascii: "@") || w[0] == UInt8(ascii: "-") || w[0] == UInt8(ascii: "|")) { continue }
+                if hasASCIICaseless(w, at: 0, "at") && w.count == 2 { continue }
+                if (w.count == 2 || w.count == 3) && (hasASCIICaseless(w, at: 0, "am") || hasASCIICaseless(w, at: 0, "pm") || hasASCIICaseless(w, at: 0, "a.m") || hasASCIICaseless(w, at: 0, "p.m")) { continue }
+                guard let colon = w.firstIndex(of: UInt8(ascii: ":")), (1...2).contains(colon), w.count >= colon + 3,
+                    isASCIIDigit(w[colon + 1]), isASCIIDigit(w[colon + 2]), w[..<colon].allSatisfy(isASCIIDigit)
+                else { return false }
+                let rest = w[(colon + 3)...]
+                guard rest.isEmpty || hasASCIICaseless(UnsafeRawBufferPointer(rebasing: rest), at: 0, "am")
+                    || hasASCIICaseless(UnsafeRawBufferPointer(rebasing: rest), at: 0, "pm")
+                else { return false }
+            }
+            // The name: one to three words (before an "on"), no digits, not a weekday or a byline's verb.
+            var name = nameEnd
+            if name > 0, hasASCIICaseless(UnsafeRawBufferPointer(rebasing: line[words[name - 1]]), at: 0, "on"), words[name - 1].count == 2 {
+                name -= 1
+            }
+            // "Paris, 12 May 2019" is a dateline: a name is not followed by a comma.
+            guard (1...3).contains(name), words[name - 1].upperBound == line.count || line[words[name - 1].upperBound] != UInt8(ascii: ",")
+            else { return false }
+            for k in 0..<name where line[words[k]].contains(where: { isASCIIDigit($0) || $0 == UInt8(ascii: ":") }) { return false }
+            let first = UnsafeRawBufferPointer(rebasing: line[words[0]])
+            let notNames: [StaticString] = [
+                "by", "posted", "published", "updated", "modified", "written", "filed", "submitted", "created", "last", "date",
+                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+            ]
+            return !notNames.contains { first.count == $0.utf8CodeUnitCount && hasASCIICaseless(first, at: 0, $0) }
+        }
+    }
+
+    /// An English month's name or its three-letter abbreviation ("Sept" too), in any case.
+    static func isMonthName(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        let word = UnsafeRawBufferPointer(rebasing: line[range])
+        let months: [StaticString] = [
+            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+        ]
+        return months.contains { month in
+            let full = month.utf8CodeUnitCount
+            guard word.count == full || word.count == 3 || (word.count == 4 && full == 9) else { return false }
+            return month.withUTF8Buffer { m in word.indices.allSatisfy { asciiLower(word[$0]) == m[$0] } }
+        }
     }
 
     /// "34 responses to", "12 Comments", "1 comment", "5 thoughts on", "3 replies": digits, a space, a word.

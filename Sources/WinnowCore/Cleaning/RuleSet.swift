@@ -256,6 +256,11 @@ func hasASCIICaseless(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ literal
 }
 
 @inlinable @inline(__always)
+func isASCIIDigit(_ b: UInt8) -> Bool {
+    b >= 0x30 && b <= 0x39
+}
+
+@inlinable @inline(__always)
 func isASCIIAlphanumeric(_ b: UInt8) -> Bool {
     let l = b | 0x20
     return (l >= 0x61 && l <= 0x7A) || (b >= 0x30 && b <= 0x39)
