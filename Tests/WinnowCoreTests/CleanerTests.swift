@@ -80,6 +80,7 @@ import Testing
         ("Jermaine 07 Nov 12", .time),
         ("Kelly October 29, 2012 3:20 PM", .time),
         ("Hamza Sheikh on November 6, 2012 4:06 pm", .time),
+        ("phpguy 07.22.12 at 20:33", .time),
     ])
     func commentFrames(line: String, kind: Cleaner.CommentSignature) {
         var line = line
@@ -117,7 +118,7 @@ import Testing
     @Test(arguments: [
         "Tuesday November 19, 2019", "By Iddo on August 1st, 2012", "Posted on Nov 1st 2012 11:00AM",
         "Updated July 24, 2012, 9:16 a.m. ET", "Paris, 12 May 2019", "Top 10 of November 2012",
-        "March 3, 2012 was a Saturday",
+        "March 3, 2012 was a Saturday", "Version 1.2.3 notes", "Results 3-2-1",
     ])
     func datelinesAndBylinesAreNotCommentFrames(line: String) {
         var line = line
@@ -133,6 +134,7 @@ import Testing
         #expect(check("2 days ago at 07:52 am", Cleaner.isCommentTime))
         #expect(check("[ 167 comments ]", Cleaner.isCommentCountHeader))
         #expect(check("5 thoughts on “Meal Prep”", Cleaner.isCommentCountHeader))
+        #expect(check("{ 12 comments… read them below or add one }", Cleaner.isCommentCountHeader))
         #expect(!check("12 commentators agreed that the plan would fail.", Cleaner.isCommentCountHeader))
         #expect(!check("The minister says:", Cleaner.isCommentTime))
     }

@@ -904,13 +904,13 @@ public struct Cleaner: Sendable {
         return false
     }
 
-    /// "Jermaine 07 Nov 12", "Kelly October 29, 2012 3:20 PM", "Hamza Sheikh on November 6, 2012 4:06 pm": a
-    /// short line of a name (one to three words without digits) and a date (English month), perhaps a time, and
+    /// "Jermaine 07 Nov 12", "Kelly October 29, 2012 3:20 PM", "phpguy 07.22.12 at 20:33": a short line of a
+    /// name (one to three words without digits) and a date (an English month's, or in digits), perhaps a time, and
     /// nothing else. A dateline ("Tuesday November 19, 2019", "Paris, 12 May 2019") or a byline ("By …",
     /// "Posted on …") is not one.
     @_spi(Testing) public static func isCommenterAndDate(_ line: UnsafeRawBufferPointer) -> Bool {
         let n = line.count
-        guard n >= 10, n <= 48, line[0] >= 0x41, line[0] <= 0x5A else { return false }
+        guard n >= 10, n <= 48, asciiLower(line[0]) >= 0x61, asciiLower(line[0]) <= 0x7A else { return false }
         let end = line[n - 1]
         guard (end >= 0x30 && end <= 0x39) || asciiLower(end) == UInt8(ascii: "m") || end == UInt8(ascii: ".") else { return false }
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 12) { slots in
@@ -929,23 +929,28 @@ public struct Cleaner: Sendable {
                 count += 1
             }
             let words = UnsafeMutableBufferPointer(rebasing: slots[..<count])
-            guard let month = words.firstIndex(where: { isMonthName(line, $0) }) else { return false }
             func digits(_ k: Int, _ counts: ClosedRange<Int>, suffix: Bool = false) -> Bool {
                 guard k < words.count else { return false }
                 var r = words[k]
                 if suffix, r.count >= 3, !isASCIIDigit(line[r.upperBound - 1]) { r = r.lowerBound..<(r.upperBound - 2) }
                 return counts.contains(r.count) && r.allSatisfy { isASCIIDigit(line[$0]) }
             }
-            // "October 29, 2012" or "07 Nov 12".
+            // "October 29, 2012", "07 Nov 12" or "07.22.12".
             let nameEnd: Int
-            if digits(month + 1, 1...2, suffix: true) && digits(month + 2, 4...4) {
-                nameEnd = month
-            } else if month >= 1 && digits(month - 1, 1...2) && (digits(month + 1, 2...2) || digits(month + 1, 4...4)) {
-                nameEnd = month - 1
+            let yearEnd: Int
+            if let numeric = words.firstIndex(where: { isNumericDate(UnsafeRawBufferPointer(rebasing: line[$0])) }) {
+                (nameEnd, yearEnd) = (numeric, numeric + 1)
+            } else if let month = words.firstIndex(where: { isMonthName(line, $0) }) {
+                if digits(month + 1, 1...2, suffix: true) && digits(month + 2, 4...4) {
+                    (nameEnd, yearEnd) = (month, month + 3)
+                } else if month >= 1 && digits(month - 1, 1...2) && (digits(month + 1, 2...2) || digits(month + 1, 4...4)) {
+                    (nameEnd, yearEnd) = (month - 1, month + 2)
+                } else {
+                    return false
+                }
             } else {
                 return false
             }
-            let yearEnd = nameEnd == month ? month + 3 : month + 2
             // Then only a time: "3:20 PM", "at 4:06 pm", "@ 9:51".
             for k in yearEnd..<words.count {
                 let w = UnsafeRawBufferPointer(rebasing: line[words[k]])
@@ -979,6 +984,32 @@ public struct Cleaner: Sendable {
         }
     }
 
+    /// A date in digits: "07.22.12", "7/22/2012", "22-07-2012", "2012-07-22".
+    static func isNumericDate(_ word: UnsafeRawBufferPointer) -> Bool {
+        var parts = 0
+        var lengths = (0, 0, 0)
+        var length = 0
+        var separator: UInt8 = 0
+        for b in word {
+            if isASCIIDigit(b) {
+                length += 1
+                continue
+            }
+            guard b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-"), separator == 0 || b == separator, parts < 2 else {
+                return false
+            }
+            separator = b
+            if parts == 0 { lengths.0 = length } else { lengths.1 = length }
+            parts += 1
+            length = 0
+        }
+        guard parts == 2 else { return false }
+        lengths.2 = length
+        let dayFirst = (1...2).contains(lengths.0) && (1...2).contains(lengths.1) && (lengths.2 == 2 || lengths.2 == 4)
+        let yearFirst = lengths.0 == 4 && lengths.1 == 2 && lengths.2 == 2
+        return dayFirst || yearFirst
+    }
+
     /// An English month's name or its three-letter abbreviation ("Sept" too), in any case.
     static func isMonthName(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
         let word = UnsafeRawBufferPointer(rebasing: line[range])
@@ -995,8 +1026,10 @@ public struct Cleaner: Sendable {
     /// "34 responses to", "12 Comments", "1 comment", "5 thoughts on", "3 replies": digits, a space, a word.
     @_spi(Testing) public static func isCommentCountHeader(_ line: UnsafeRawBufferPointer) -> Bool {
         var i = 0
-        // "[ 167 comments ]", "(12 Comments)"
-        while i < line.count, line[i] == UInt8(ascii: "[") || line[i] == UInt8(ascii: "(") || line[i] == 0x20 { i += 1 }
+        // "[ 167 comments ]", "(12 Comments)", "{ 12 comments… read them below or add one }"
+        while i < line.count, line[i] == UInt8(ascii: "[") || line[i] == UInt8(ascii: "(") || line[i] == UInt8(ascii: "{") || line[i] == 0x20 {
+            i += 1
+        }
         let digits = i
         while i < line.count, line[i] >= 0x30, line[i] <= 0x39 || line[i] == UInt8(ascii: ",") { i += 1 }
         guard i > digits, i < line.count, line[i] == 0x20 else { return false }
