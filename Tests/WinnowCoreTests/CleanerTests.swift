@@ -64,6 +64,17 @@ import Testing
         #expect(!comments.contains("07 Nov 12"), "the frames are not the comments")
     }
 
+    /// A blog post (dragnet-dev page R892) whose comments, framed by bare names, follow its "PREVIOUS POST" link:
+    /// the link between posts ends the post.
+    @Test func aLinkToThePreviousPostEndsThePost() throws {
+        let (text, removed) = try clean("dragnet-previous-post.txt")
+        #expect(text.hasPrefix("For those who remember, in 2011, I embarked on a challenge."))
+        #expect(text.hasSuffix("It’s time to change that."))
+        #expect(rule(of: "PREVIOUS POST", in: removed) == "navigation")
+        #expect(rule(of: "Alayna F", in: removed) == "after-navigation")
+        #expect(!text.contains("Mike Merrill") && !text.contains("I know EXACTLY how you feel"))
+    }
+
     @Test func theThreadOfAPageWithAMarkerKeepsItsCommentsToo() throws {
         let article = try cleaned("zyte/comments-pft.txt")
         #expect(article.commentCount >= 3)

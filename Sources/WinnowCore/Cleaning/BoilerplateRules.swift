@@ -102,8 +102,8 @@ let defaultBoilerplateRules = """
     lead      comments                footer        You must be logged in to
     line      comments                footer        Leave a Reply Cancel reply
     prefix    comments                footer        Leave a Reply
-    line      navigation              drop          Previous Post
-    line      navigation              drop          Next Post
+    line      navigation              footer        Previous Post
+    line      navigation              footer        Next Post
     line      navigation              drop          Reply
 
     # Metadata: kept in `meta`, not in the body.
