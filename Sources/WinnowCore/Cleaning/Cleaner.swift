@@ -908,11 +908,22 @@ public struct Cleaner: Sendable {
     /// name (one to three words without digits) and a date (an English month's, or in digits), perhaps a time, and
     /// nothing else. A dateline ("Tuesday November 19, 2019", "Paris, 12 May 2019") or a byline ("By …",
     /// "Posted on …") is not one.
-    @_spi(Testing) public static func isCommenterAndDate(_ line: UnsafeRawBufferPointer) -> Bool {
+    @_spi(Testing) @inline(__always) public static func isCommenterAndDate(_ line: UnsafeRawBufferPointer) -> Bool {
+        // Most lines fail here: a letter first, and a digit or the "m" of "am"/"pm" ("a.m.") last.
         let n = line.count
         guard n >= 10, n <= 48, asciiLower(line[0]) >= 0x61, asciiLower(line[0]) <= 0x7A else { return false }
         let end = line[n - 1]
-        guard (end >= 0x30 && end <= 0x39) || asciiLower(end) == UInt8(ascii: "m") || end == UInt8(ascii: ".") else { return false }
+        guard isASCIIDigit(end) || asciiLower(end) == UInt8(ascii: "m") || (end == UInt8(ascii: ".") && asciiLower(line[n - 2]) == UInt8(ascii: "m"))
+        else { return false }
+        return parsesAsCommenterAndDate(line)
+    }
+
+    private static func parsesAsCommenterAndDate(_ line: UnsafeRawBufferPointer) -> Bool {
+        let n = line.count
+        // A day and a year are three digits at least ("7 Nov 12"); menus and headings mostly have none.
+        var digitCount = 0
+        for b in line where isASCIIDigit(b) { digitCount &+= 1 }
+        guard digitCount >= 3 else { return false }
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 12) { slots in
             var count = 0
             var i = 0
@@ -975,14 +986,20 @@ public struct Cleaner: Sendable {
             else { return false }
             for k in 0..<name where line[words[k]].contains(where: { isASCIIDigit($0) || $0 == UInt8(ascii: ":") }) { return false }
             let first = UnsafeRawBufferPointer(rebasing: line[words[0]])
-            let notNames: [StaticString] = [
-                "by", "posted", "published", "updated", "modified", "written", "filed", "submitted", "created", "last", "date",
-                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-                "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
-            ]
-            return !notNames.contains { first.count == $0.utf8CodeUnitCount && hasASCIICaseless(first, at: 0, $0) }
+            return !notCommenterNames.contains { first.count == $0.utf8CodeUnitCount && hasASCIICaseless(first, at: 0, $0) }
         }
     }
+
+    /// First words of a dateline or a byline, not of a commenter's name.
+    private static let notCommenterNames: [StaticString] = [
+        "by", "posted", "published", "updated", "modified", "written", "filed", "submitted", "created", "last", "date",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    ]
+
+    private static let monthNames: [StaticString] = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    ]
 
     /// A date in digits: "07.22.12", "7/22/2012", "22-07-2012", "2012-07-22".
     static func isNumericDate(_ word: UnsafeRawBufferPointer) -> Bool {
@@ -1013,10 +1030,8 @@ public struct Cleaner: Sendable {
     /// An English month's name or its three-letter abbreviation ("Sept" too), in any case.
     static func isMonthName(_ line: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
         let word = UnsafeRawBufferPointer(rebasing: line[range])
-        let months: [StaticString] = [
-            "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-        ]
-        return months.contains { month in
+        guard word.count >= 3, word.count <= 9 else { return false }
+        return monthNames.contains { month in
             let full = month.utf8CodeUnitCount
             guard word.count == full || word.count == 3 || (word.count == 4 && full == 9) else { return false }
             return month.withUTF8Buffer { m in word.indices.allSatisfy { asciiLower(word[$0]) == m[$0] } }
