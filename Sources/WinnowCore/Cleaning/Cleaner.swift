@@ -477,7 +477,8 @@ public struct Cleaner: Sendable {
             }
             var end = k
             while end < region.upperBound && !isProse(end) { end += 1 }
-            if k > region.lowerBound && end < region.upperBound && isList(body, lines, candidates[k..<end], after: candidates[k - 1]) {
+            let bounded = k > region.lowerBound && end < region.upperBound
+            if bounded && isList(body, lines, candidates[k..<end], after: candidates[k - 1]) {
                 for j in k..<end { inList[j] = true }
             }
             k = end
@@ -520,22 +521,25 @@ public struct Cleaner: Sendable {
     /// items, each a phrase of two words or more in sentence case (not a menu of Title-Case links or a
     /// share bar), introduced by a colon (ending the paragraph before or the run's first line) or each
     /// starting with the same bullet. Related headlines and captions between paragraphs have neither.
-    private func isList(_ body: UnsafeRawBufferPointer, _ lines: [Line], _ items: ArraySlice<Int>, after paragraph: Int) -> Bool {
+    private func isList(_ body: UnsafeRawBufferPointer, _ lines: [Line], _ items: ArraySlice<Int>, after paragraph: Int)
+        -> Bool
+    {
         guard items.count >= 2 && items.count <= listMaxItems else { return false }
         let phrases = items.allSatisfy { i in
             let f = lines[i].features
             return f.words >= 2 && f.capitalised * 2 < f.words && f.separators < 2
         }
         guard phrases else { return false }
-        if Self.endsWithColon(body, lines[paragraph].range) || Self.endsWithColon(body, lines[items.first!].range) { return true }
-        guard let first = Self.bullet(body, lines[items.first!].range) else { return false }
-        return items.allSatisfy { Self.bullet(body, lines[$0].range) == first }
+        let first = lines[items.first!].range
+        if Self.endsWithColon(body, lines[paragraph].range) || Self.endsWithColon(body, first) { return true }
+        guard let bullet = Self.bullet(body, first) else { return false }
+        return items.allSatisfy { Self.bullet(body, lines[$0].range) == bullet }
     }
 
     /// Whether a line ends with a colon (white space aside).
     static func endsWithColon(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
         var end = range.upperBound
-        while end > range.lowerBound && (body[end - 1] == 0x20 || body[end - 1] == 0x09 || body[end - 1] == 0x0D) { end -= 1 }
+        while end > range.lowerBound, [0x20, 0x09, 0x0D].contains(body[end - 1]) { end -= 1 }
         return end > range.lowerBound && body[end - 1] == UInt8(ascii: ":")
     }
 
@@ -912,82 +916,92 @@ public struct Cleaner: Sendable {
         // Most lines fail here: a letter first, and a digit or the "m" of "am"/"pm" ("a.m.") last.
         let n = line.count
         guard n >= 10, n <= 48, asciiLower(line[0]) >= 0x61, asciiLower(line[0]) <= 0x7A else { return false }
-        let end = line[n - 1]
-        guard isASCIIDigit(end) || asciiLower(end) == UInt8(ascii: "m") || (end == UInt8(ascii: ".") && asciiLower(line[n - 2]) == UInt8(ascii: "m"))
-        else { return false }
+        let end = asciiLower(line[n - 1])
+        let m = UInt8(ascii: "m")
+        let endsLikeTime = end == m || (end == UInt8(ascii: ".") && asciiLower(line[n - 2]) == m)
+        guard isASCIIDigit(end) || endsLikeTime else { return false }
         return parsesAsCommenterAndDate(line)
     }
 
     private static func parsesAsCommenterAndDate(_ line: UnsafeRawBufferPointer) -> Bool {
-        let n = line.count
         // A day and a year are three digits at least ("7 Nov 12"); menus and headings mostly have none.
         var digitCount = 0
         for b in line where isASCIIDigit(b) { digitCount &+= 1 }
         guard digitCount >= 3 else { return false }
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 12) { slots in
-            var count = 0
-            var i = 0
-            while i < n {
-                while i < n && line[i] == 0x20 { i += 1 }
-                guard i < n else { break }
-                let start = i
-                while i < n && line[i] != 0x20 { i += 1 }
-                guard count < slots.count else { return false }
-                // Without a trailing comma or full stop.
-                var stop = i
-                while stop > start + 1 && (line[stop - 1] == UInt8(ascii: ",") || line[stop - 1] == UInt8(ascii: ".")) { stop -= 1 }
-                slots.initializeElement(at: count, to: start..<stop)
-                count += 1
-            }
+            guard let count = splitWords(line, into: slots) else { return false }
             let words = UnsafeMutableBufferPointer(rebasing: slots[..<count])
-            func digits(_ k: Int, _ counts: ClosedRange<Int>, suffix: Bool = false) -> Bool {
-                guard k < words.count else { return false }
-                var r = words[k]
-                if suffix, r.count >= 3, !isASCIIDigit(line[r.upperBound - 1]) { r = r.lowerBound..<(r.upperBound - 2) }
-                return counts.contains(r.count) && r.allSatisfy { isASCIIDigit(line[$0]) }
-            }
-            // "October 29, 2012", "07 Nov 12" or "07.22.12".
-            let nameEnd: Int
-            let yearEnd: Int
-            if let numeric = words.firstIndex(where: { isNumericDate(UnsafeRawBufferPointer(rebasing: line[$0])) }) {
-                (nameEnd, yearEnd) = (numeric, numeric + 1)
-            } else if let month = words.firstIndex(where: { isMonthName(line, $0) }) {
-                if digits(month + 1, 1...2, suffix: true) && digits(month + 2, 4...4) {
-                    (nameEnd, yearEnd) = (month, month + 3)
-                } else if month >= 1 && digits(month - 1, 1...2) && (digits(month + 1, 2...2) || digits(month + 1, 4...4)) {
-                    (nameEnd, yearEnd) = (month - 1, month + 2)
-                } else {
-                    return false
-                }
-            } else {
-                return false
-            }
-            // Then only a time: "3:20 PM", "at 4:06 pm", "@ 9:51".
-            for k in yearEnd..<words.count {
-                let w = UnsafeRawBufferPointer(rebasing: line[words[k]])
-                if w.count == 1 && (w[0] == UInt8(ascii: "@") || w[0] == UInt8(ascii: "-") || w[0] == UInt8(ascii: "|")) { continue }
-                if hasASCIICaseless(w, at: 0, "at") && w.count == 2 { continue }
-                if (w.count == 2 || w.count == 3) && (hasASCIICaseless(w, at: 0, "am") || hasASCIICaseless(w, at: 0, "pm") || hasASCIICaseless(w, at: 0, "a.m") || hasASCIICaseless(w, at: 0, "p.m")) { continue }
-                guard let colon = w.firstIndex(of: UInt8(ascii: ":")), (1...2).contains(colon), w.count >= colon + 3,
-                    isASCIIDigit(w[colon + 1]), isASCIIDigit(w[colon + 2]), w[..<colon].allSatisfy(isASCIIDigit)
-                else { return false }
-                let rest = w[(colon + 3)...]
-                guard rest.isEmpty || hasASCIICaseless(UnsafeRawBufferPointer(rebasing: rest), at: 0, "am")
-                    || hasASCIICaseless(UnsafeRawBufferPointer(rebasing: rest), at: 0, "pm")
-                else { return false }
-            }
-            // The name: one to three words (before an "on"), no digits, not a weekday or a byline's verb.
-            var name = nameEnd
-            if name > 0, hasASCIICaseless(UnsafeRawBufferPointer(rebasing: line[words[name - 1]]), at: 0, "on"), words[name - 1].count == 2 {
-                name -= 1
-            }
-            // "Paris, 12 May 2019" is a dateline: a name is not followed by a comma.
-            guard (1...3).contains(name), words[name - 1].upperBound == line.count || line[words[name - 1].upperBound] != UInt8(ascii: ",")
-            else { return false }
-            for k in 0..<name where line[words[k]].contains(where: { isASCIIDigit($0) || $0 == UInt8(ascii: ":") }) { return false }
-            let first = UnsafeRawBufferPointer(rebasing: line[words[0]])
-            return !notCommenterNames.contains { first.count == $0.utf8CodeUnitCount && hasASCIICaseless(first, at: 0, $0) }
+            func word(_ k: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: line[words[k]]) }
+            guard let date = dateWords(line, words) else { return false }
+            // After the date, only a time: "3:20 PM", "at 4:06 pm", "@ 9:51".
+            guard (date.upperBound..<count).allSatisfy({ isTimeWord(word($0)) }) else { return false }
+            // Before it, the name: one to three words (and an "on"), without digits, not followed by a comma
+            // ("Paris, 12 May 2019" is a dateline), not a weekday or a byline's verb.
+            var name = date.lowerBound
+            if name > 0 && equalsASCIICaseless(word(name - 1), "on") { name -= 1 }
+            guard (1...3).contains(name) else { return false }
+            let afterName = words[name - 1].upperBound
+            guard afterName == line.count || line[afterName] != UInt8(ascii: ",") else { return false }
+            let plain = (0..<name).allSatisfy { k in !word(k).contains { isASCIIDigit($0) || $0 == UInt8(ascii: ":") } }
+            return plain && !notCommenterNames.contains { equalsASCIICaseless(word(0), $0) }
         }
+    }
+
+    /// Splits a line at its spaces into `slots`, each word without its trailing commas and full stops; nil when
+    /// it has more words than there are slots.
+    private static func splitWords(_ line: UnsafeRawBufferPointer, into slots: UnsafeMutableBufferPointer<Range<Int>>)
+        -> Int?
+    {
+        var count = 0
+        var i = 0
+        while i < line.count {
+            while i < line.count && line[i] == 0x20 { i += 1 }
+            guard i < line.count else { break }
+            let start = i
+            while i < line.count && line[i] != 0x20 { i += 1 }
+            guard count < slots.count else { return nil }
+            var stop = i
+            while stop > start + 1, line[stop - 1] == UInt8(ascii: ",") || line[stop - 1] == UInt8(ascii: ".") {
+                stop -= 1
+            }
+            slots.initializeElement(at: count, to: start..<stop)
+            count += 1
+        }
+        return count
+    }
+
+    /// The words of a line that are a date: "October 29, 2012", "Nov 1st 2012", "07 Nov 12", "07.22.12".
+    private static func dateWords(_ line: UnsafeRawBufferPointer, _ words: UnsafeMutableBufferPointer<Range<Int>>)
+        -> Range<Int>?
+    {
+        func digits(_ k: Int, _ counts: ClosedRange<Int>, ordinal: Bool = false) -> Bool {
+            guard k >= 0 && k < words.count else { return false }
+            var r = words[k]
+            // "1st", "29th"
+            if ordinal, r.count >= 3, !isASCIIDigit(line[r.upperBound - 1]) { r = r.lowerBound..<(r.upperBound - 2) }
+            return counts.contains(r.count) && r.allSatisfy { isASCIIDigit(line[$0]) }
+        }
+        if let k = words.firstIndex(where: { isNumericDate(UnsafeRawBufferPointer(rebasing: line[$0])) }) {
+            return k..<(k + 1)
+        }
+        guard let month = words.firstIndex(where: { isMonthName(line, $0) }) else { return nil }
+        if digits(month + 1, 1...2, ordinal: true) && digits(month + 2, 4...4) { return month..<(month + 3) }
+        if digits(month - 1, 1...2) && (digits(month + 1, 2...2) || digits(month + 1, 4...4)) {
+            return (month - 1)..<(month + 2)
+        }
+        return nil
+    }
+
+    /// A word of a time of day: "3:20", "20:33", "4:06pm", "PM", "a.m" (its full stop gone), "at", "@", "-", "|".
+    static func isTimeWord(_ w: UnsafeRawBufferPointer) -> Bool {
+        if w.count == 1 && [UInt8(ascii: "@"), UInt8(ascii: "-"), UInt8(ascii: "|")].contains(w[0]) { return true }
+        if equalsASCIICaseless(w, "at") || meridiems.contains(where: { equalsASCIICaseless(w, $0) }) { return true }
+        // h:mm or hh:mm, then perhaps "am" or "pm".
+        guard let colon = w.firstIndex(of: UInt8(ascii: ":")), colon == 1 || colon == 2, w.count >= colon + 3,
+            w[..<(colon + 3)].indices.allSatisfy({ $0 == colon || isASCIIDigit(w[$0]) })
+        else { return false }
+        let rest = UnsafeRawBufferPointer(rebasing: w[(colon + 3)...])
+        return rest.isEmpty || equalsASCIICaseless(rest, "am") || equalsASCIICaseless(rest, "pm")
     }
 
     /// First words of a dateline or a byline, not of a commenter's name.
@@ -996,6 +1010,8 @@ public struct Cleaner: Sendable {
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
         "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
     ]
+
+    private static let meridiems: [StaticString] = ["am", "pm", "a.m", "p.m"]
 
     private static let monthNames: [StaticString] = [
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
@@ -1012,9 +1028,8 @@ public struct Cleaner: Sendable {
                 length += 1
                 continue
             }
-            guard b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-"), separator == 0 || b == separator, parts < 2 else {
-                return false
-            }
+            let isSeparator = b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-")
+            guard isSeparator, separator == 0 || b == separator, parts < 2 else { return false }
             separator = b
             if parts == 0 { lengths.0 = length } else { lengths.1 = length }
             parts += 1
@@ -1042,9 +1057,10 @@ public struct Cleaner: Sendable {
     @_spi(Testing) public static func isCommentCountHeader(_ line: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         // "[ 167 comments ]", "(12 Comments)", "{ 12 comments… read them below or add one }"
-        while i < line.count, line[i] == UInt8(ascii: "[") || line[i] == UInt8(ascii: "(") || line[i] == UInt8(ascii: "{") || line[i] == 0x20 {
-            i += 1
+        @inline(__always) func opens(_ b: UInt8) -> Bool {
+            b == UInt8(ascii: "[") || b == UInt8(ascii: "(") || b == UInt8(ascii: "{") || b == 0x20
         }
+        while i < line.count, opens(line[i]) { i += 1 }
         let digits = i
         while i < line.count, line[i] >= 0x30, line[i] <= 0x39 || line[i] == UInt8(ascii: ",") { i += 1 }
         guard i > digits, i < line.count, line[i] == 0x20 else { return false }

@@ -255,6 +255,12 @@ func hasASCIICaseless(_ bytes: UnsafeRawBufferPointer, at offset: Int, _ literal
     }
 }
 
+/// Whether `bytes` are `literal` (lower-case ASCII), ignoring ASCII case.
+@inline(__always)
+func equalsASCIICaseless(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+    bytes.count == literal.utf8CodeUnitCount && hasASCIICaseless(bytes, at: 0, literal)
+}
+
 @inlinable @inline(__always)
 func isASCIIDigit(_ b: UInt8) -> Bool {
     b >= 0x30 && b <= 0x39
