@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
             runs once to warm up, then --runs times; MB/s is the stage's own input divided by the median time; \
             share is the stage's time relative to pipeline's. langid_cost and \
             dedup_cost (asked for by name) time the pipeline with and without the feature in turn and report what it \
-            adds.
+            adds: the median of the pairs and their middle half (how noisy the machine was).
             """
     )
 
@@ -106,7 +106,7 @@ struct Bench: ParsableCommand {
         var stages: [Stage] = []
         /// The pipeline's extra time with a feature on, as a share (median of paired runs): what it is, its
         /// stage name, the share.
-        var costs: [(what: String, stage: String, share: Double)] = []
+        var costs: [(what: String, stage: String, share: Double, quartiles: (Double, Double))] = []
         let selected = self.stages.map { Set($0.split(separator: ",").map(String.init)) }
         func measure(_ name: String, bytes: Int, ratio: Double? = nil, _ body: () -> Void) {
             if let selected, !selected.contains(name) { return }
@@ -174,7 +174,8 @@ struct Bench: ParsableCommand {
         }
         // What language identification and near-duplicate detection cost: the pipeline without each, run in turn
         // with the pipeline with it (on these shared machines, runs taken apart can differ by more than the cost).
-        func cost(_ stage: String, without: PipelineConfiguration) -> Double? {
+        /// The median share it adds, and the first and third quartiles of the pairs (how noisy the machine was).
+        func cost(_ stage: String, without: PipelineConfiguration) -> (median: Double, quartiles: (Double, Double))? {
             guard selected?.contains(stage) == true else { return nil }
             var other = Pipeline(configuration: without)
             progress("measuring \(stage)…")
@@ -200,15 +201,19 @@ struct Bench: ParsableCommand {
             }
             ratios.removeFirst()
             ratios.sort()
-            return ratios[ratios.count / 2] - 1
+            return (ratios[ratios.count / 2] - 1, (ratios[ratios.count / 4] - 1, ratios[(3 * ratios.count) / 4] - 1))
         }
         var withoutLangid = configuration
         withoutLangid.identifyLanguage = false
         withoutLangid.languages = nil
-        if let share = cost("langid_cost", without: withoutLangid) { costs.append(("language identification", "langid_cost", share)) }
+        if let share = cost("langid_cost", without: withoutLangid) {
+            costs.append(("language identification", "langid_cost", share.median, share.quartiles))
+        }
         var withoutDedup = configuration
         withoutDedup.duplicates = nil
-        if let share = cost("dedup_cost", without: withoutDedup) { costs.append(("near-duplicate detection", "dedup_cost", share)) }
+        if let share = cost("dedup_cost", without: withoutDedup) {
+            costs.append(("near-duplicate detection", "dedup_cost", share.median, share.quartiles))
+        }
         // Signatures and the index alone, from the clean texts' words (which the analyzer finds anyway).
         var termAnalyzer = Analyzer()
         termAnalyzer.keepsTerms = true
@@ -284,6 +289,11 @@ struct Bench: ParsableCommand {
             for cost in costs {
                 out.key(dynamic: cost.stage)
                 out.fixed(cost.share, decimals: 4)
+                out.key(dynamic: cost.stage + "_quartiles")
+                out.beginArray()
+                out.fixed(cost.quartiles.0, decimals: 4)
+                out.fixed(cost.quartiles.1, decimals: 4)
+                out.endArray()
             }
             out.key("stages")
             out.beginArray()
@@ -313,7 +323,8 @@ struct Bench: ParsableCommand {
         }
         print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), \(chosen) (\(chosen.library))")
         for cost in costs {
-            print("\(cost.what) costs the pipeline \(format1(cost.share * 100)) % (median of \(max(1, runs)) paired runs)")
+            let (low, high) = (format1(cost.quartiles.0 * 100), format1(cost.quartiles.1 * 100))
+            print("\(cost.what) costs the pipeline \(format1(cost.share * 100)) % (median of \(max(1, runs)) paired runs; middle half \(low) to \(high) %)")
         }
         print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9) + "ratio".leftPadded(8))
         for stage in stages {
