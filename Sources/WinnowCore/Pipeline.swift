@@ -98,8 +98,17 @@ public struct ArticleTally: Sendable, Equatable {
 
     public mutating func add(_ other: ArticleTally) {
         written += other.written
-        languages.merge(other.languages, uniquingKeysWith: +)
-        otherLanguages.merge(other.otherLanguages, uniquingKeysWith: +)
+        // Most tallies are added to an empty one (a chunk's to its input's): then the table is shared, not rebuilt.
+        if languages.isEmpty {
+            languages = other.languages
+        } else if !other.languages.isEmpty {
+            languages.merge(other.languages, uniquingKeysWith: +)
+        }
+        if otherLanguages.isEmpty {
+            otherLanguages = other.otherLanguages
+        } else if !other.otherLanguages.isEmpty {
+            otherLanguages.merge(other.otherLanguages, uniquingKeysWith: +)
+        }
         duplicates += other.duplicates
         droppedDuplicates += other.droppedDuplicates
         exactDuplicates += other.exactDuplicates
