@@ -22,6 +22,11 @@ import Testing
         return (String(decoding: cleaned.text, as: UTF8.self), removed)
     }
 
+    /// What kind of comment frame a line is, if any.
+    func signature(of line: String) -> Cleaner.CommentSignature? {
+        Array(line.utf8).withUnsafeBytes { Cleaner.commentSignature($0) }
+    }
+
     func rule(of prefix: String, in removed: [(rule: String, line: String)]) -> String? {
         removed.first { $0.line.hasPrefix(prefix) }?.rule
     }
@@ -94,8 +99,7 @@ import Testing
         ("phpguy 07.22.12 at 20:33", .time),
     ])
     func commentFrames(line: String, kind: Cleaner.CommentSignature) {
-        var line = line
-        #expect(line.withUTF8 { Cleaner.commentSignature(UnsafeRawBufferPointer($0)) } == kind)
+        #expect(signature(of: line) == kind)
     }
 
     /// News quotes its sources with "… said:"; three of them are not a comment thread.
@@ -103,8 +107,7 @@ import Testing
         var body = String(decoding: try fixture("bbc/business-001.txt"), as: UTF8.self)
         for _ in 0..<3 { body = body.replacing("\n\n", with: "\n\nA spokesman said:\n", maxReplacements: 1) }
         for line in ["The minister said:", "Replying to critics, he said:"] {
-            var line = line
-            #expect(line.withUTF8 { Cleaner.commentSignature(UnsafeRawBufferPointer($0)) } == nil)
+            #expect(signature(of: line) == nil)
         }
         var bytes = Array(body.utf8)
         let article = bytes.withUnsafeMutableBytes { Cleaner().clean(body: UnsafeRawBufferPointer($0), title: UnsafeRawBufferPointer(start: nil, count: 0)) }
@@ -132,8 +135,7 @@ import Testing
         "March 3, 2012 was a Saturday", "Version 1.2.3 notes", "Results 3-2-1",
     ])
     func datelinesAndBylinesAreNotCommentFrames(line: String) {
-        var line = line
-        #expect(line.withUTF8 { Cleaner.commentSignature(UnsafeRawBufferPointer($0)) } == nil)
+        #expect(signature(of: line) == nil)
     }
 
     @Test func commentersNameAndTimeLinesAreRecognised() {

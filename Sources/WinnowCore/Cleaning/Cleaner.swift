@@ -538,9 +538,8 @@ public struct Cleaner: Sendable {
 
     /// Whether a line ends with a colon (white space aside).
     static func endsWithColon(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        var end = range.upperBound
-        while end > range.lowerBound, [0x20, 0x09, 0x0D].contains(body[end - 1]) { end -= 1 }
-        return end > range.lowerBound && body[end - 1] == UInt8(ascii: ":")
+        let text = trimWhitespace(body, range)
+        return !text.isEmpty && body[text.upperBound - 1] == UInt8(ascii: ":")
     }
 
     /// The bullet a line starts with ("• ", "- ", "* ", "– ", after any spaces), if any.
@@ -994,7 +993,12 @@ public struct Cleaner: Sendable {
 
     /// A word of a time of day: "3:20", "20:33", "4:06pm", "PM", "a.m" (its full stop gone), "at", "@", "-", "|".
     static func isTimeWord(_ w: UnsafeRawBufferPointer) -> Bool {
-        if w.count == 1 && [UInt8(ascii: "@"), UInt8(ascii: "-"), UInt8(ascii: "|")].contains(w[0]) { return true }
+        if w.count == 1 {
+            switch w[0] {
+            case UInt8(ascii: "@"), UInt8(ascii: "-"), UInt8(ascii: "|"): return true
+            default: return false
+            }
+        }
         if equalsASCIICaseless(w, "at") || meridiems.contains(where: { equalsASCIICaseless(w, $0) }) { return true }
         // h:mm or hh:mm, then perhaps "am" or "pm".
         guard let colon = w.firstIndex(of: UInt8(ascii: ":")), colon == 1 || colon == 2, w.count >= colon + 3,

@@ -94,7 +94,7 @@ public struct LanguageIdentifier: Sendable {
     /// Features read at least before stopping early.
     public var minimumFeatures = 48
     /// The dominant script is decided by the first this many letters (of the title, then the body).
-    public var scriptSampleLetters = 128
+    public var scriptSampleLetters = 256
 
     /// Below this the best language is not an answer (`und`: too mixed).
     public static let answerFloor = 0.2

@@ -104,9 +104,9 @@ struct Bench: ParsableCommand {
         for file in files { jsonl.append((try? pipeline.process(file, sourceName: "bench").jsonl) ?? []) }
 
         var stages: [Stage] = []
-        /// The pipeline's extra time with a feature on, as a share (median of paired runs): what it is, its
-        /// stage name, the share.
-        var costs: [(what: String, stage: String, share: Double, quartiles: (Double, Double))] = []
+        /// The pipeline's extra time with a feature on, as a share: what it is, its stage name, the median of the
+        /// paired runs and their first and third quartiles.
+        var costs: [(what: String, stage: String, share: Double, quartiles: (low: Double, high: Double))] = []
         let selected = self.stages.map { Set($0.split(separator: ",").map(String.init)) }
         func measure(_ name: String, bytes: Int, ratio: Double? = nil, _ body: () -> Void) {
             if let selected, !selected.contains(name) { return }
@@ -175,7 +175,9 @@ struct Bench: ParsableCommand {
         // What language identification and near-duplicate detection cost: the pipeline without each, run in turn
         // with the pipeline with it (on these shared machines, runs taken apart can differ by more than the cost).
         /// The median share it adds, and the first and third quartiles of the pairs (how noisy the machine was).
-        func cost(_ stage: String, without: PipelineConfiguration) -> (median: Double, quartiles: (Double, Double))? {
+        func cost(_ stage: String, without: PipelineConfiguration)
+            -> (median: Double, quartiles: (low: Double, high: Double))?
+        {
             guard selected?.contains(stage) == true else { return nil }
             var other = Pipeline(configuration: without)
             progress("measuring \(stage)…")
@@ -291,8 +293,8 @@ struct Bench: ParsableCommand {
                 out.fixed(cost.share, decimals: 4)
                 out.key(dynamic: cost.stage + "_quartiles")
                 out.beginArray()
-                out.fixed(cost.quartiles.0, decimals: 4)
-                out.fixed(cost.quartiles.1, decimals: 4)
+                out.fixed(cost.quartiles.low, decimals: 4)
+                out.fixed(cost.quartiles.high, decimals: 4)
                 out.endArray()
             }
             out.key("stages")
@@ -323,7 +325,7 @@ struct Bench: ParsableCommand {
         }
         print("corpus: \(files.count) files, \(bodies.count) articles, \(formatBytes(corpusBytes)); median of \(max(1, runs)) runs; end_to_end on \(threads) thread\(threads == 1 ? "" : "s"), \(chosen) (\(chosen.library))")
         for cost in costs {
-            let (low, high) = (format1(cost.quartiles.0 * 100), format1(cost.quartiles.1 * 100))
+            let (low, high) = (format1(cost.quartiles.low * 100), format1(cost.quartiles.high * 100))
             print("\(cost.what) costs the pipeline \(format1(cost.share * 100)) % (median of \(max(1, runs)) paired runs; middle half \(low) to \(high) %)")
         }
         print("stage".padding(12) + "MB/s".leftPadded(10) + "input".leftPadded(12) + "ms".leftPadded(10) + "share".leftPadded(9) + "ratio".leftPadded(8))
