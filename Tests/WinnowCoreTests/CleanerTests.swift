@@ -80,6 +80,38 @@ import Testing
         #expect(!text.contains("Mike Merrill") && !text.contains("I know EXACTLY how you feel"))
     }
 
+    /// A one-line blog post (dragnet-dev page 312) under its headline, with the blogger's "about me" blurb, a
+    /// longer paragraph, in the sidebar: the lines under the headline, up to the comments marker, are the post.
+    @Test func aShortPostUnderItsHeadlineIsTheArticleNotTheSidebarBlurb() throws {
+        let (text, removed) = try clean("dragnet-post-under-headline.txt")
+        #expect(text.hasPrefix("via hammacher.com\n\nThis plays with your right brain in a big way."))
+        #expect(!text.contains("I live. I learn. I teach."))
+        #expect(rule(of: "The Human Bowling Ball", in: removed) == "title-repeat")
+        #expect(rule(of: "0 responses", in: removed) == "comments")
+    }
+
+    /// A hymn on a blog (dragnet-dev page R138): short lines under the headline, up to its "TOPICS:" line, are the
+    /// post; the headline again in the list of recent posts, and the site's blurb, are not.
+    @Test func aPoemUnderItsHeadlineIsKeptUpToItsTagsLine() throws {
+        let (text, removed) = try clean("dragnet-poem.txt")
+        #expect(text.hasPrefix("Posted by Jeremy Walker\n8 8 6. D (Tresalem)\nI wander often from the way,\nAnd sin afflicts me every day:"))
+        #expect(text.hasSuffix("And there is certainty.\nJeremy Walker\nPosted October 27, 2012 @ 3:28 PM by Jeremy Walker"))
+        #expect(!text.contains("We exist to call the Church"))
+        #expect(rule(of: "TOPICS:", in: removed) == "tags")
+        #expect(rule(of: "Giving the Puritans a Bad Rap", in: removed) != nil)
+    }
+
+    /// A BBC Future column (dragnet-dev page 145) titled "BBC - Future - Technology - The madness of net scare
+    /// stories": its headline is the title's last part. Repeated again in the page's footer, it does not start the
+    /// article there.
+    @Test func aHeadlineAfterTheSiteNameRepeatsTheTitle() throws {
+        let (text, removed) = try clean("dragnet-title-after-site.txt")
+        #expect(removed.filter { $0.line == "The madness of net scare stories" }.map(\.rule) == ["title-repeat", "title-repeat"])
+        #expect(text.hasPrefix("A recent front-page story that questioned the sanity of web users"))
+        #expect(text.hasSuffix("as well as cut us off."))
+        #expect(!text.contains("Want to see more of the future?"))
+    }
+
     @Test func theThreadOfAPageWithAMarkerKeepsItsCommentsToo() throws {
         let article = try cleaned("zyte/comments-pft.txt")
         #expect(article.commentCount >= 3)

@@ -395,7 +395,9 @@ public struct Cleaner: Sendable {
             var firstLine = sequence[sequenceRegion.lowerBound].line
             let lastLine = sequence[sequenceRegion.upperBound - 1].line
             // An anchor inside the region: what comes before it is the page's (teasers, a lead-in list).
-            if let anchor = sequence[sequenceRegion].first(where: { lines[$0.line].verdict == .titleRepeat }) {
+            // (Not one that ends the region: a repeat in the page's footer.)
+            let anchors = sequenceRegion.dropLast()
+            if let anchor = sequence[anchors].first(where: { lines[$0.line].verdict == .titleRepeat }) {
                 firstLine = anchor.line
             }
             return (firstLine, lastLine)
@@ -414,7 +416,12 @@ public struct Cleaner: Sendable {
             return lead && f.separators < 2
                 && lines[(first + 1)..<last].allSatisfy { $0.range.isEmpty && $0.verdict.isKept }
         }
-        if !region.isEmpty {
+        // 2a. A short post under its headline: the lines under a title repeat, up to a footer marker, are the
+        //     article when they read as prose and the main text found is short and lies elsewhere (a
+        //     one-paragraph blog post or a poem against an "about me" blurb in the sidebar). Kept whole.
+        let post = anchoredPost(lines, candidates, region: region, searchEnd: searchEnd)
+        if let post { region = post }
+        if post == nil && !region.isEmpty {
             while region.lowerBound > 0 && extends(from: region.lowerBound, to: region.lowerBound - 1) {
                 region = (region.lowerBound - 1)..<region.upperBound
             }
@@ -467,8 +474,17 @@ public struct Cleaner: Sendable {
         func isProse(_ k: Int) -> Bool { lines[candidates[k]].score > 0 }
         // A main text without a line of prose (a one-paragraph item without its final stop) is kept whole.
         let regionHasProse = region.contains { isProse($0) }
-        // A short list between two paragraphs (ingredients, steps, points) stays whole.
-        var inList = [Bool](repeating: false, count: candidates.count)
+        // Lines settled before the smoothing: a post under its headline (2a) stays whole but its link lines
+        // ("in Crafts, Fall Crafts | Permalink", "| | |"), and so does a short list between two paragraphs
+        // (ingredients, steps, points).
+        var settled = [Bool](repeating: false, count: candidates.count)
+        if let post {
+            for k in post where k < candidates.count {
+                let f = lines[candidates[k]].features
+                if f.words == 0 || f.separators > 0 { lines[candidates[k]].verdict = .shortLine }
+                settled[k] = true
+            }
+        }
         var k = region.lowerBound
         while k < region.upperBound {
             guard !isProse(k) else {
@@ -479,13 +495,13 @@ public struct Cleaner: Sendable {
             while end < region.upperBound && !isProse(end) { end += 1 }
             let bounded = k > region.lowerBound && end < region.upperBound
             if bounded && isList(body, lines, candidates[k..<end], after: candidates[k - 1]) {
-                for j in k..<end { inList[j] = true }
+                for j in k..<end { settled[j] = true }
             }
             k = end
         }
         for (k, i) in candidates.enumerated() {
             let f = lines[i].features
-            if inList[k] { continue }
+            if settled[k] { continue }
             if !region.contains(k) {
                 lines[i].verdict = Self.outsideVerdict(f)
                 continue
@@ -515,6 +531,39 @@ public struct Cleaner: Sendable {
             body: body, validUTF8: validUTF8, lines: lines, baseOffset: baseOffset, meta: meta, footer: footerName,
             commentCount: commentCount
         )
+    }
+
+    /// A post under its headline that the main-text search passed over, as indices into `candidates`: the
+    /// lines after a title repeat up to a footer marker or a tags line ("Topics: …"), with no other title
+    /// repeat between, one of them reading as prose (six words or more, two of them stopwords); the first such
+    /// run on the page, when `region` is short (under two paragraphs' score) and wholly outside it.
+    func anchoredPost(_ lines: [Line], _ candidates: [Int], region: Range<Int>, searchEnd: Int) -> Range<Int>? {
+        let found = region.reduce(0.0) { $0 + max(0, lines[candidates[$1]].score) }
+        guard found < 10 else { return nil }
+        func endsPost(_ line: Line) -> Bool {
+            if line.isFooterMarker { return true }
+            guard line.movedToMeta, let rule = line.verdict.phraseRule else { return false }
+            if case .meta(.tags) = rules.rules[rule].action { return true }
+            return false
+        }
+        func readsAsProse(_ k: Int) -> Bool {
+            let f = lines[candidates[k]].features
+            return f.words >= 6 && f.stopwords >= 2
+        }
+        var anchor = lines[..<searchEnd].firstIndex { $0.verdict == .titleRepeat }
+        while let start = anchor {
+            let next = lines[(start + 1)...].firstIndex { $0.verdict == .titleRepeat || endsPost($0) }
+            guard let end = next else { return nil }
+            if lines[end].verdict == .titleRepeat {
+                anchor = end < searchEnd ? end : nil
+                continue
+            }
+            let first = candidates.firstIndex { $0 > start } ?? candidates.count
+            let last = candidates.firstIndex { $0 > end } ?? candidates.count
+            let post = first..<last
+            return post.contains(where: readsAsProse) && !post.overlaps(region) ? post : nil
+        }
+        return nil
     }
 
     /// Whether a run of short lines between two paragraphs of the main text is a list: two to `listMaxItems`
@@ -1253,19 +1302,38 @@ public struct Cleaner: Sendable {
         return (lines, start)
     }
 
-    /// Whether a line repeats the title: equal to it (ignoring ASCII case), or equal to its part before a
-    /// site-name suffix (" - Site", " | Site").
+    /// Whether a line repeats the title: equal to it (ignoring ASCII case), to its part before a site-name
+    /// suffix ("Headline - Site", "Headline | Site") or a date ("Headline 11.12.12"), or to its part after a
+    /// site-name prefix ("Site - Blog - Headline").
     private func repeatsTitle(_ body: UnsafeRawBufferPointer, _ range: Range<Int>, _ title: UnsafeRawBufferPointer, _ t: Range<Int>) -> Bool {
-        guard !t.isEmpty, range.count <= t.count, range.count * 2 >= t.count else { return false }
-        for k in 0..<range.count where asciiLower(title[t.lowerBound + k]) != asciiLower(body[range.lowerBound + k]) {
-            return false
+        // Shorter than half the title only when it is a part of it (checked below).
+        guard !t.isEmpty, range.count <= t.count, range.count * 2 >= t.count || range.count >= 12 else { return false }
+        func matches(at start: Int) -> Bool {
+            for k in 0..<range.count where asciiLower(title[start + k]) != asciiLower(body[range.lowerBound + k]) {
+                return false
+            }
+            return true
         }
-        if range.count == t.count { return true }
+        /// The length of the separator that starts at `i` (a hyphen, bar or colon; an en or em dash), or 0.
+        func separator(at i: Int) -> Int {
+            switch title[i] {
+            case UInt8(ascii: "-"), UInt8(ascii: "|"), UInt8(ascii: ":"): return 1
+            case 0xE2 where i + 2 < t.upperBound && title[i + 1] == 0x80 && (title[i + 2] == 0x93 || title[i + 2] == 0x94): return 3
+            default: return 0
+            }
+        }
+        if range.count == t.count { return matches(at: t.lowerBound) }
+        // Before a site name or a date: a space, then a separator or a rest without letters.
         let rest = t.lowerBound + range.count
-        guard rest + 2 < t.upperBound, title[rest] == 0x20 else { return false }
-        let separator = title[rest + 1]
-        return separator == UInt8(ascii: "-") || separator == UInt8(ascii: "|") || separator == UInt8(ascii: ":")
-            || separator == 0xE2  // – — (en and em dashes)
+        if title[rest] == 0x20 && rest + 2 < t.upperBound && matches(at: t.lowerBound) {
+            let hasLetters = title[rest..<t.upperBound].contains { ($0 | 0x20) &- 0x61 < 26 || $0 >= 0x80 }
+            if separator(at: rest + 1) > 0 || !hasLetters { return true }
+        }
+        // After a site name: a separator and a space right before the line's text.
+        let start = t.upperBound - range.count
+        guard start >= t.lowerBound + 3, title[start - 1] == 0x20 else { return false }
+        let dash = title[start - 2] >= 0x80 ? start - 4 : start - 2
+        return dash > t.lowerBound && separator(at: dash) == start - 1 - dash && matches(at: start)
     }
 
     /// Stores a metadata value; returns false when the value does not fit the key (the line stays body).

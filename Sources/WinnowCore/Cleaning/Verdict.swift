@@ -51,6 +51,9 @@ struct Verdict: Equatable {
         Verdict(code: heuristicBase + number)
     }
 
+    /// The phrase rule's index in the rule set, for a line a phrase rule removed.
+    var phraseRule: Int? { code > 0 && code < Self.heuristicBase ? Int(code) - 1 : nil }
+
     /// Whether the line stays in the text.
     var isKept: Bool { code == 0 }
 
