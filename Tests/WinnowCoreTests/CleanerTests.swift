@@ -112,6 +112,15 @@ import Testing
         #expect(!text.contains("Want to see more of the future?"))
     }
 
+    /// A blog post titled "Quotation of the Day « Healthcare Economist" (dragnet-dev page R485): both parts of the
+    /// title, on either side of the guillemet, are title repeats, not a menu and a short line.
+    @Test func aGuillemetSeparatesTheTitlesParts() throws {
+        let (text, removed) = try clean("dragnet-title-guillemet.txt")
+        #expect(rule(of: "Healthcare Economist", in: removed) == "title-repeat")
+        #expect(rule(of: "Quotation of the Day", in: removed) == "title-repeat")
+        #expect(text.contains("And dreams that storms will bring him peace."))
+    }
+
     @Test func theThreadOfAPageWithAMarkerKeepsItsCommentsToo() throws {
         let article = try cleaned("zyte/comments-pft.txt")
         #expect(article.commentCount >= 3)

@@ -1314,10 +1314,12 @@ public struct Cleaner: Sendable {
             }
             return true
         }
-        /// The length of the separator that starts at `i` (a hyphen, bar or colon; an en or em dash), or 0.
+        /// The length of the separator that starts at `i` (a hyphen, bar or colon; an en or em dash; a guillemet),
+        /// or 0.
         func separator(at i: Int) -> Int {
             switch title[i] {
             case UInt8(ascii: "-"), UInt8(ascii: "|"), UInt8(ascii: ":"): return 1
+            case 0xC2 where i + 1 < t.upperBound && (title[i + 1] == 0xAB || title[i + 1] == 0xBB): return 2
             case 0xE2 where i + 2 < t.upperBound && title[i + 1] == 0x80 && (title[i + 2] == 0x93 || title[i + 2] == 0x94): return 3
             default: return 0
             }
@@ -1332,8 +1334,9 @@ public struct Cleaner: Sendable {
         // After a site name: a separator and a space right before the line's text.
         let start = t.upperBound - range.count
         guard start >= t.lowerBound + 3, title[start - 1] == 0x20 else { return false }
-        let dash = title[start - 2] >= 0x80 ? start - 4 : start - 2
-        return dash > t.lowerBound && separator(at: dash) == start - 1 - dash && matches(at: start)
+        var mark = start - 2
+        while mark > t.lowerBound && title[mark] & 0xC0 == 0x80 { mark -= 1 }
+        return mark > t.lowerBound && separator(at: mark) == start - 1 - mark && matches(at: start)
     }
 
     /// Stores a metadata value; returns false when the value does not fit the key (the line stays body).
