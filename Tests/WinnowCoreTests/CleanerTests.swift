@@ -121,6 +121,16 @@ import Testing
         #expect(text.contains("And dreams that storms will bring him peace."))
     }
 
+    /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
+    /// related headlines and the thread after it are not the article.
+    @Test func aDrupalCommentPromptEndsTheArticle() throws {
+        let (text, removed) = try clean("dragnet-drupal-comments.txt")
+        #expect(text.hasSuffix("to achieve savings."))
+        #expect(rule(of: "Login or register to post comments", in: removed) == "comments")
+        #expect(rule(of: "Similar Articles You Might Enjoy:", in: removed) == "after-comments")
+        #expect(!text.contains("Alec, I'll take Gold"))
+    }
+
     @Test func theThreadOfAPageWithAMarkerKeepsItsCommentsToo() throws {
         let article = try cleaned("zyte/comments-pft.txt")
         #expect(article.commentCount >= 3)

@@ -30,6 +30,8 @@ let defaultBoilerplateRules = """
     line      comments                footer        Top Comments
     line      comments                footer        Reader Comments
     prefix    comments                footer        Comments (
+    line      comments                footer        Login or register to post comments
+    line      comments                footer        Log in or register to post comments
     line      loading                 drop          Loading...
     line      loading                 drop          Loading…
     line      loading                 drop          Loading
