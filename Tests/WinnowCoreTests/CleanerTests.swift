@@ -121,6 +121,17 @@ import Testing
         #expect(text.contains("And dreams that storms will bring him peace."))
     }
 
+    /// A recipe (dragnet-dev page R386): its ingredient lists, each line a quantity in sentence case, are lists
+    /// between the paragraphs, even past twelve items and with a heading or an unmeasured item among them.
+    @Test func aListOfQuantitiesIsPartOfTheArticle() throws {
+        let (text, removed) = try clean("dragnet-recipe.txt")
+        #expect(text.contains("For dinner, the filling was as follows...\nRavioli Filling\n1 tbs. olive oil\n2 medium onions"))
+        #expect(text.contains("salt and pepper\n16oz (1 block) firm tofu, crumbled"))
+        #expect(text.contains("1/4 cup water (add more if needed)\nMix the wet ingredients"))
+        #expect(removed.allSatisfy { !$0.line.hasPrefix("1/2 cup") })
+        #expect(rule(of: "skip to main", in: removed) == "short-line")
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

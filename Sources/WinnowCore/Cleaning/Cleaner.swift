@@ -573,12 +573,19 @@ public struct Cleaner: Sendable {
     private func isList(_ body: UnsafeRawBufferPointer, _ lines: [Line], _ items: ArraySlice<Int>, after paragraph: Int)
         -> Bool
     {
-        guard items.count >= 2 && items.count <= listMaxItems else { return false }
-        let phrases = items.allSatisfy { i in
+        guard items.count >= 2 && items.count <= 2 * listMaxItems else { return false }
+        func isPhrase(_ i: Int) -> Bool {
             let f = lines[i].features
             return f.words >= 2 && f.capitalised * 2 < f.words && f.separators < 2
         }
-        guard phrases else { return false }
+        // Quantities (ingredients, measures): two thirds of the lines or more start with a number, in
+        // sentence case ("1/2 cup nutritional yeast"); the rest may be headings and unmeasured items.
+        let quantities = items.count { i in
+            let text = trimWhitespace(body, lines[i].range)
+            return !text.isEmpty && isASCIIDigit(body[text.lowerBound]) && isPhrase(i)
+        }
+        if quantities >= 2 && quantities * 3 >= items.count * 2 { return true }
+        guard items.count <= listMaxItems && items.allSatisfy(isPhrase) else { return false }
         let first = lines[items.first!].range
         if Self.endsWithColon(body, lines[paragraph].range) || Self.endsWithColon(body, first) { return true }
         guard let bullet = Self.bullet(body, first) else { return false }
