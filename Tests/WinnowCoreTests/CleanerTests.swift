@@ -114,11 +114,15 @@ import Testing
 
     /// A blog post titled "Quotation of the Day « Healthcare Economist" (dragnet-dev page R485): both parts of the
     /// title, on either side of the guillemet, are title repeats, not a menu and a short line.
-    @Test func aGuillemetSeparatesTheTitlesParts() throws {
+    @Test func aGuillemetSeparatesTheTitlesPartsAndTheFooterEndsThePost() throws {
         let (text, removed) = try clean("dragnet-title-guillemet.txt")
         #expect(rule(of: "Healthcare Economist", in: removed) == "title-repeat")
         #expect(rule(of: "Quotation of the Day", in: removed) == "title-repeat")
         #expect(text.contains("And dreams that storms will bring him peace."))
+        // WordPress's footer under the post: its categories go to `meta`, the feed prompt ends the article.
+        #expect(rule(of: "Posted in Miscellaneous, Quotation", in: removed) == "tags")
+        #expect(rule(of: "You can follow any responses to this entry", in: removed) == "comments")
+        #expect(try cleaned("dragnet-title-guillemet.txt").meta.tags == ["Miscellaneous", "Quotation"])
     }
 
     /// A recipe (dragnet-dev page R386): its ingredient lists, each line a quantity in sentence case, are lists

@@ -104,12 +104,15 @@ let defaultBoilerplateRules = """
     lead      comments                footer        You must be logged in to
     line      comments                footer        Leave a Reply Cancel reply
     prefix    comments                footer        Leave a Reply
+    lead      comments                footer        You can follow any responses to this entry
+    lead      post-footer             footer        This entry was posted on
     line      navigation              footer        Previous Post
     line      navigation              footer        Next Post
     line      navigation              drop          Reply
 
     # Metadata: kept in `meta`, not in the body.
     prefix    tags                    meta:tags     Posted In:
+    prefix    tags                    meta:tags     Posted in
     prefix    tags                    meta:tags     Tags:
     prefix    tags                    meta:tags     Topics:
     prefix    tags                    meta:tags     Filed under:

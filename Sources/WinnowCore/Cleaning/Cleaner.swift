@@ -1367,7 +1367,9 @@ public struct Cleaner: Sendable {
             guard value.utf8.count <= 80 else { return false }
             meta.updated = meta.updated ?? value
         case .tags:
-            for tag in value.split(separator: ",") {
+            // "Posted in News, Politics | 3 Comments »": the list ends at a bar.
+            let list = value.firstRange(of: " | ").map { value[..<$0.lowerBound] } ?? value[...]
+            for tag in list.split(separator: ",") {
                 let trimmed = tag.trimmingCharacters(in: " \t")
                 if !trimmed.isEmpty { meta.tags.append(trimmed) }
             }
