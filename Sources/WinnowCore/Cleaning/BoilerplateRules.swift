@@ -116,6 +116,7 @@ let defaultBoilerplateRules = """
     prefix    tags                    meta:tags     Tags:
     prefix    tags                    meta:tags     Topics:
     prefix    tags                    meta:tags     Filed under:
+    prefix    tags                    meta:tags     Labels:
     prefix    image-credit            meta:credits  Images by
     prefix    image-credit            meta:credits  Image by
     prefix    image-credit            meta:credits  Image credit:
