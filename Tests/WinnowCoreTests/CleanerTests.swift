@@ -136,6 +136,21 @@ import Testing
         #expect(rule(of: "skip to main", in: removed) == "short-line")
     }
 
+    /// A recipe blog post (dragnet-dev page R916) that ends in its ingredients: a run of quantities counts as text
+    /// in the search for the article, so the list is not cut off as a menu after it. Blogger's "Labels:" line is
+    /// the post's tags.
+    @Test func aListOfQuantitiesAfterTheProseIsTheArticlesEnd() throws {
+        let (text, removed) = try clean("dragnet-recipe-at-start.txt")
+        #expect(text.contains("this really is a fantastic"))
+        #expect(text.hasSuffix("Ingredients for one pumpkin pie:\n1 can (15 ounce) pumpkin\n1 large egg\n3 egg yolks"
+            + "\n1 can (14 ounce) sweetened condensed milk\n1/4 teaspoon freshly, and very finely ground nutmeg"
+            + "\n1 teaspoon ground cinnamon\n1/2 teaspoon ground ginger\n1/8 tsp Chinese 5-spice (or to sub: a small pinch"
+            + " each of ground star anise, ground cloves, and ground white pepper)\n1/2 teaspoon fine salt"))
+        #expect(rule(of: "Posted by Chef John", in: removed) != nil)
+        #expect(rule(of: "Labels: Dessert", in: removed) == "tags")
+        #expect(try cleaned("dragnet-recipe-at-start.txt").meta.tags == ["Dessert"])
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

@@ -358,7 +358,8 @@ public struct Cleaner: Sendable {
         for i in candidates {
             lines[i].score = lines[i].features.score(stopwordLanguage: stopwordLanguage)
         }
-        Self.raiseTableRows(&lines, to: tableRowScore)
+        Self.raiseRuns(of: 5, in: &lines, to: tableRowScore) { $0.features.isTableRow }
+        Self.raiseRuns(of: 3, in: &lines, to: tableRowScore) { Self.isQuantity(body, $0) }
         // Lines the rules removed still separate text: they count against a region that spans them. (Lines
         // in order: a candidate, or a line a rule removed that is not a footer marker.)
         // (On the stack for pages of normal size: the sequence is needed only here.)
@@ -574,19 +575,15 @@ public struct Cleaner: Sendable {
         -> Bool
     {
         guard items.count >= 2 && items.count <= 2 * listMaxItems else { return false }
-        func isPhrase(_ i: Int) -> Bool {
-            let f = lines[i].features
-            return f.words >= 2 && f.capitalised * 2 < f.words && f.separators < 2
-        }
-        // Quantities (ingredients, measures): two thirds of the lines or more start with a number, in
-        // sentence case ("1/2 cup nutritional yeast"); the rest may be headings and unmeasured items.
-        let quantities = items.count { i in
-            let text = trimWhitespace(body, lines[i].range)
-            return !text.isEmpty && isASCIIDigit(body[text.lowerBound]) && isPhrase(i)
-        }
+        // Quantities (ingredients, measures): two thirds of the lines or more; the rest may be headings and
+        // unmeasured items.
+        let quantities = items.count { Self.isQuantity(body, lines[$0]) }
         if quantities >= 2 && quantities * 3 >= items.count * 2 { return true }
-        guard items.count <= listMaxItems && items.allSatisfy(isPhrase) else { return false }
         let first = lines[items.first!].range
+        // A step of a recipe: "Add:" and what to add.
+        func isPhrase(_ i: Int) -> Bool { Self.isPhrase(lines[i].features) }
+        if quantities >= 1 && Self.endsWithColon(body, first) && items.dropFirst().allSatisfy(isPhrase) { return true }
+        guard items.count <= listMaxItems && items.allSatisfy(isPhrase) else { return false }
         if Self.endsWithColon(body, lines[paragraph].range) || Self.endsWithColon(body, first) { return true }
         guard let bullet = Self.bullet(body, first) else { return false }
         return items.allSatisfy { Self.bullet(body, lines[$0].range) == bullet }
@@ -766,20 +763,20 @@ public struct Cleaner: Sendable {
         return n
     }
 
-    /// Raises the score of lines in runs of five or more table rows (see `LineFeatures.isTableRow`), blank
-    /// lines aside, to at least `rowScore`.
-    static func raiseTableRows(_ lines: inout [Line], to rowScore: Double) {
+    /// Raises the score of lines in runs of `minimum` or more rows (table rows, see `LineFeatures.isTableRow`;
+    /// quantities, see `isQuantity`), blank lines aside, to at least `rowScore`.
+    static func raiseRuns(of minimum: Int, in lines: inout [Line], to rowScore: Double, where isRow: (Line) -> Bool) {
         var runStart = 0
         var runLength = 0
         func close(_ end: Int) {
-            if runLength >= 5 {
+            if runLength >= minimum {
                 for i in runStart..<end where lines[i].isCandidate { lines[i].score = max(lines[i].score, rowScore) }
             }
             runLength = 0
         }
         for i in lines.indices {
             if lines[i].range.isEmpty && lines[i].verdict.isKept { continue }
-            if lines[i].isCandidate && lines[i].features.isTableRow {
+            if lines[i].isCandidate && isRow(lines[i]) {
                 if runLength == 0 { runStart = i }
                 runLength += 1
             } else {
@@ -787,6 +784,22 @@ public struct Cleaner: Sendable {
             }
         }
         close(lines.count)
+    }
+
+    /// A measure in sentence case: an ingredient or an amount ("1/2 cup nutritional yeast", "½ cup butter – 1
+    /// stick", "2 Asian pears, diced"), not a headline in Title Case nor a link list.
+    static func isQuantity(_ body: UnsafeRawBufferPointer, _ line: Line) -> Bool {
+        let text = trimWhitespace(body, line.range)
+        guard text.count >= 2 else { return false }
+        let first = body[text.lowerBound]
+        // An ASCII digit, or a vulgar fraction ¼ ½ ¾ (C2 BC…BE).
+        let number = isASCIIDigit(first) || (first == 0xC2 && (0xBC...0xBE).contains(body[text.lowerBound + 1]))
+        return number && isPhrase(line.features)
+    }
+
+    /// A phrase of two words or more in sentence case, not a run of Title-Case links or a share bar.
+    static func isPhrase(_ f: LineFeatures) -> Bool {
+        f.words >= 2 && f.capitalised * 2 < f.words && f.separators < 2
     }
 
     /// What a row of a data table counts in the main-text search.
