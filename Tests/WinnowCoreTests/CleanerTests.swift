@@ -151,6 +151,15 @@ import Testing
         #expect(try cleaned("dragnet-recipe-at-start.txt").meta.tags == ["Dessert"])
     }
 
+    /// A paragraph broken mid-sentence by a line break (dragnet-dev page R38): its short last lines, starting in
+    /// lower case right under it, are the rest of it.
+    @Test func theRestOfAParagraphBrokenMidSentenceStays() throws {
+        let (text, removed) = try clean("dragnet-broken-paragraph.txt")
+        #expect(text.contains("not enough juice in them to close the\ncircuit on more than two strobes. So for six strobes it"
+            + " would take 3\nslaves.\n\nOf course"))
+        #expect(rule(of: "Add New comment", in: removed) == "menu")
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

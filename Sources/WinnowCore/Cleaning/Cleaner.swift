@@ -508,6 +508,13 @@ public struct Cleaner: Sendable {
                 continue
             }
             if isProse(k) { continue }
+            // The rest of a paragraph broken mid-sentence: right under a kept line that does not end like a
+            // sentence, starting in lower case ("…not enough juice in them to close the" / "circuit on more").
+            if k > region.lowerBound && candidates[k - 1] + 1 == i && lines[candidates[k - 1]].verdict.isKept
+                && !lines[candidates[k - 1]].features.endsLikeSentence && startsInLowerCase(body, lines[i].range)
+            {
+                continue
+            }
             let before = k > region.lowerBound && isProse(k - 1)
             let after = k + 1 < region.upperBound && isProse(k + 1)
             // A short sentence next to prose ("This game will help you!") is part of it too.
@@ -795,6 +802,11 @@ public struct Cleaner: Sendable {
         // An ASCII digit, or a vulgar fraction ¼ ½ ¾ (C2 BC…BE).
         let number = isASCIIDigit(first) || (first == 0xC2 && (0xBC...0xBE).contains(body[text.lowerBound + 1]))
         return number && isPhrase(line.features)
+    }
+
+    /// Whether the line's first byte is an ASCII lower-case letter.
+    func startsInLowerCase(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        !range.isEmpty && body[range.lowerBound] >= UInt8(ascii: "a") && body[range.lowerBound] <= UInt8(ascii: "z")
     }
 
     /// A phrase of two words or more in sentence case, not a run of Title-Case links or a share bar.
