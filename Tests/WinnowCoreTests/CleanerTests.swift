@@ -160,6 +160,36 @@ import Testing
         #expect(rule(of: "Add New comment", in: removed) == "menu")
     }
 
+    /// Three pages with a comment count ("270 Comments", "4 Comments"), a line the cross-page memory learns as the
+    /// sites' (its digits folded): on a film review (dragnet-dev page R990) the count still heads the thread,
+    /// which is kept apart; on a news page (T6) the last count after the article ends it before the teasers; on
+    /// a post with the count under its headline (T154) the count does not start a thread above the post.
+    @Test func aCommentCountTheMemoryKnowsStillHeadsTheThread() throws {
+        let names = ["dragnet-count-thread.txt", "dragnet-count-teasers.txt", "dragnet-count-under-headline.txt"]
+        var memory = LineMemory()
+        for name in names { try fixture(name).withUnsafeBytes { memory.observe($0) } }
+        // The count lines of three more pages of the set (198, R727, R111): with them each count is in three
+        // pages.
+        for line in ["309 Comments", "119 Comments", "0 Comments"] { Array(line.utf8).withUnsafeBytes { memory.observe($0) } }
+        let cleaner = Cleaner(memory: memory)
+        func clean(_ name: String) throws -> (text: String, comments: String) {
+            let bytes = try fixture(name)
+            let newline = try #require(bytes.firstIndex(of: 0x0A))
+            let (title, body) = (Array(bytes[..<newline]), Array(bytes[(newline + 1)...]))
+            let article = body.withUnsafeBytes { body in title.withUnsafeBytes { cleaner.clean(body: body, title: $0) } }
+            return (String(decoding: article.text, as: UTF8.self), String(decoding: article.comments, as: UTF8.self))
+        }
+        let review = try clean(names[0])
+        #expect(review.text.contains("In this 50th year of the James Bond series"))
+        #expect(!review.text.contains("Skyfall\" on IMAX"))
+        #expect(review.comments.contains("Just saw \"Skyfall\" on IMAX."))
+        let news = try clean(names[1])
+        #expect(news.text.hasSuffix("“She’s the regular person, she’s the human, she’s the overwhelmed ‘Whaaa?’ of it all,” Fraction says."))
+        let post = try clean(names[2])
+        #expect(post.text.hasPrefix("For those of you in or around Ōtautahi/Christchurch"))
+        #expect(!post.text.contains("Canterbury Farming"))
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {
@@ -183,6 +213,7 @@ import Testing
         ("November 19, 2019 at 6:34 am", .time),
         ("Reply", .reply),
         ("Reply to This Parent Share", .reply),
+        ("Matt Jaycox | November 9, 2012 12:13 AM | Reply", .reply),
         ("Jermaine 07 Nov 12", .time),
         ("Kelly October 29, 2012 3:20 PM", .time),
         ("Hamza Sheikh on November 6, 2012 4:06 pm", .time),

@@ -896,14 +896,27 @@ public struct Cleaner: Sendable {
     static func commentThreadStart(_ body: UnsafeRawBufferPointer, _ lines: [Line]) -> Int? {
         var firstNameLine: Int?
         var nameLines = 0
-        for (i, line) in lines.enumerated() where line.isCandidate && line.range.count <= 80 {
+        // A count header that recurs on other pages of the site ("270 Comments", its digits folded) is left to
+        // the memory, but the last one after text still heads this page's thread (the first may be the count
+        // under the headline).
+        var repeatedHeader: Int?
+        var bodySeen = false
+        for (i, line) in lines.enumerated() {
+            bodySeen = bodySeen || line.readsLikeBody
+            guard line.range.count <= 80 else { continue }
+            guard line.isCandidate || line.verdict == .repeatedLine else { continue }
             let text = UnsafeRawBufferPointer(rebasing: body[line.range])
-            if Self.isCommentCountHeader(text) { return i }
+            if bodySeen && Self.isCommentCountHeader(text) {
+                if line.isCandidate { return i }
+                repeatedHeader = i
+            }
+            guard line.isCandidate else { continue }
             if Self.endsLikeCommenterName(text) || Self.isCommentTime(text) {
                 if firstNameLine == nil { firstNameLine = i }
                 nameLines += 1
             }
         }
+        if let repeatedHeader { return repeatedHeader }
         guard nameLines >= 2, let first = firstNameLine else { return nil }
         return commenterLine(before: first, body, lines)
     }
@@ -960,6 +973,8 @@ public struct Cleaner: Sendable {
         if hasASCIICaseless(line, at: 0, "reply") && (n == 5 || hasASCIICaseless(line, at: 5, " to this") || hasASCIICaseless(line, at: 5, " \u{2193}")) {
             return .reply
         }
+        // "Matt Jaycox | November 9, 2012 12:13 AM | Reply"
+        if n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") { return .reply }
         if hasASCIICaseless(line, at: 0, "by ") {
             for start in 3..<max(3, n - 8) where line[start] == 0x20 && hasASCIICaseless(line, at: start + 1, "writes:") { return .name }
         }
