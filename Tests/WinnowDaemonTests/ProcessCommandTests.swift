@@ -90,6 +90,21 @@ import Testing
         #expect(!result.stdout.contains("\u{1B}["), "no colour when asked for none")
     }
 
+    /// `--memory-from` cleans a page as a run over a folder would: the site's recurring lines are
+    /// `repeated-line`, and the film review's comment count (one the memory knows) still heads its thread.
+    @Test func explainWithTheMemoryOfAFolderShowsWhatARunRemoves() throws {
+        let pages = corpusFolder().appendingPathComponent("boilerplate/dragnet-dev/page-text")
+        let page = pages.appendingPathComponent("R990.txt").path
+        let alone = try runWinnow(["explain", page, "--color", "never"])
+        let inRun = try runWinnow(["explain", page, "--color", "never", "--memory-from", pages.path])
+        #expect(alone.status == 0 && inRun.status == 0, "\(inRun.stderr)")
+        #expect(!alone.stdout.contains("- repeated-line"))
+        let lines = inRun.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("- repeated-line") })
+        #expect(lines.contains { $0.hasPrefix("- comments") && $0.hasSuffix("270 Comments") })
+        #expect(lines.contains { $0.hasPrefix("c comment-thread") && $0.contains("Just saw \"Skyfall\" on IMAX.") })
+    }
+
     @Test func watchTakesAnyConfigurationKeyAsAnOption() throws {
         try withTemporaryFolder { folder in
             let spool = folder.appendingPathComponent("spool")

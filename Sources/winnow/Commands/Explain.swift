@@ -25,6 +25,15 @@ struct Explain: ParsableCommand {
     @Option(help: "Explain only the article with this index (JSON Lines).")
     var article: Int?
 
+    @Option(help: ArgumentHelp(
+        "Clean as winnow process does in a run over this folder's files: lines that recur across its plain-text files are removed (repeated-line).",
+        valueName: "folder"
+    ))
+    var memoryFrom: String?
+
+    @Option(help: "With --memory-from: a line in at least this many distinct files is boilerplate.")
+    var memoryThreshold = 3
+
     @OptionGroup var pipelineOptions: PipelineOptions
 
     func run() throws {
@@ -40,6 +49,12 @@ struct Explain: ParsableCommand {
         }
         let colour = color == "always" || (color == "auto" && isatty(1) != 0)
         var cleaner = Cleaner(rules: configuration.rules)
+        if let folder = memoryFrom {
+            let root = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
+            let jobs = try FileSystem.regularFiles(under: root).map { Job(path: root + "/" + $0, sourceName: $0) }
+            // As in a run of winnow process: a memory only when there are more files than the threshold.
+            if jobs.count > memoryThreshold { cleaner.memory = Process.lineMemory(jobs, threshold: memoryThreshold) }
+        }
         // Every line is marked, however many spans a page has.
         cleaner.maxListedRemovals = .max
         var out = OutputBuffer()
