@@ -105,6 +105,20 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("c comment-thread") && $0.contains("Just saw \"Skyfall\" on IMAX.") })
     }
 
+    /// A short TypePad post (dragnet-dev page R398) in a run over its set: after its "Comments" marker come the
+    /// sidebar's lists of recent posts and comments, many short lines that read as text and together outweigh
+    /// the post; none of them is as strong as the post's paragraph, so the marker ends the search for the
+    /// article.
+    @Test func theSidebarAfterTheCommentsMarkerIsNotTheArticle() throws {
+        let pages = corpusFolder().appendingPathComponent("boilerplate/dragnet-dev/page-text")
+        let page = pages.appendingPathComponent("R398.txt").path
+        let result = try runWinnow(["explain", page, "--color", "never", "--memory-from", pages.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let kept = result.stdout.split(separator: "\n").filter { $0.hasPrefix(String(repeating: " ", count: 24)) }
+        #expect(kept.contains { $0.contains("All – my VMworld 2012 SF recap (with loads of links)") })
+        #expect(!kept.contains { $0.contains("Transparency. EMC PartnerQ4 Backstage Pass!") })
+    }
+
     @Test func watchTakesAnyConfigurationKeyAsAnOption() throws {
         try withTemporaryFolder { folder in
             let spool = folder.appendingPathComponent("spool")

@@ -360,6 +360,26 @@ public struct Cleaner: Sendable {
         }
         Self.raiseRuns(of: 5, in: &lines, to: tableRowScore) { $0.features.isTableRow }
         Self.raiseRuns(of: 3, in: &lines, to: tableRowScore) { Self.isQuantity(body, $0) }
+        // 1e. A footer marker after a couple of real paragraphs (a score of 10) ends the search too when no line
+        //     after it is as strong as the best before it: what follows ("Comments", the sidebar's recent posts
+        //     and comments) is the page's, however many of its short lines read as text. (A share bar's
+        //     "Comments" link above the article has the article's paragraphs after it.)
+        var textBefore = 0.0
+        var bestBefore = 0.0
+        var footerCut: Int?
+        for i in lines.indices[..<searchEnd] {
+            if lines[i].isFooterMarker && textBefore >= 10 {
+                if !lines[i..<searchEnd].contains(where: { $0.isCandidate && $0.score >= bestBefore }) {
+                    searchEnd = i
+                    footerCut = i
+                }
+                break
+            }
+            if lines[i].isCandidate {
+                textBefore += max(0, lines[i].score)
+                bestBefore = max(bestBefore, lines[i].score)
+            }
+        }
         // Lines the rules removed still separate text: they count against a region that spans them. (Lines
         // in order: a candidate, or a line a rule removed that is not a footer marker.)
         // (On the stack for pages of normal size: the sequence is needed only here.)
@@ -428,6 +448,15 @@ public struct Cleaner: Sendable {
             }
             while region.upperBound < candidates.count && extends(from: region.upperBound - 1, to: region.upperBound) {
                 region = region.lowerBound..<(region.upperBound + 1)
+            }
+            // Up to a footer marker that ended the search (1e), the sentences between the text and the marker are
+            // its last lines ("It’s time to change that.").
+            if let marker = footerCut {
+                while region.upperBound < candidates.count && candidates[region.upperBound] < marker {
+                    let f = lines[candidates[region.upperBound]].features
+                    guard f.endsLikeSentence && f.words >= 2 else { break }
+                    region = region.lowerBound..<(region.upperBound + 1)
+                }
             }
         }
 
