@@ -214,6 +214,8 @@ import Testing
         ("Reply", .reply),
         ("Reply to This Parent Share", .reply),
         ("Matt Jaycox | November 9, 2012 12:13 AM | Reply", .reply),
+        ("Posted by: Ryan at November 13, 2012 6:33 AM", .time),
+        ("Posted by: javio | November 08, 2012 at 06:49 PM", .time),
         ("Jermaine 07 Nov 12", .time),
         ("Kelly October 29, 2012 3:20 PM", .time),
         ("Hamza Sheikh on November 6, 2012 4:06 pm", .time),

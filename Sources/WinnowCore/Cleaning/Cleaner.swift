@@ -1002,6 +1002,13 @@ public struct Cleaner: Sendable {
         if hasASCIICaseless(line, at: 0, "reply") && (n == 5 || hasASCIICaseless(line, at: 5, " to this") || hasASCIICaseless(line, at: 5, " \u{2193}")) {
             return .reply
         }
+        // Movable Type's and TypePad's frames, too long for `isCommentTime`: "Posted by: Ryan at November 13, 2012
+        // 6:33 AM", "Posted by: javio | November 08, 2012 at 06:49 PM".
+        if n <= 100 && hasASCIICaseless(line, at: 0, "posted by: ")
+            && (isASCIIDigit(line[n - 1]) || (asciiLower(line[n - 1]) == UInt8(ascii: "m") && line[n - 3] == 0x20))
+        {
+            return .time
+        }
         // "Matt Jaycox | November 9, 2012 12:13 AM | Reply"
         if n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") { return .reply }
         if hasASCIICaseless(line, at: 0, "by ") {
