@@ -216,6 +216,7 @@ import Testing
         ("Matt Jaycox | November 9, 2012 12:13 AM | Reply", .reply),
         ("Posted by: Ryan at November 13, 2012 6:33 AM", .time),
         ("Posted by: javio | November 08, 2012 at 06:49 PM", .time),
+        ("October 2, 2012, | Permalink", .time),
         ("Jermaine 07 Nov 12", .time),
         ("Kelly October 29, 2012 3:20 PM", .time),
         ("Hamza Sheikh on November 6, 2012 4:06 pm", .time),
@@ -223,6 +224,12 @@ import Testing
     ])
     func commentFrames(line: String, kind: Cleaner.CommentSignature) {
         #expect(signature(of: line) == kind)
+    }
+
+    /// A post's own permalink line, under the post, is not a comment's frame.
+    @Test(arguments: ["Posted at 11:09 AM | Permalink", "Posted by Seth Godin on July 14, 2012 | Permalink", "Permalink"])
+    func aPostsPermalinkIsNotACommentFrame(line: String) {
+        #expect(signature(of: line) == nil)
     }
 
     /// News quotes its sources with "… said:"; three of them are not a comment thread.

@@ -1009,6 +1009,13 @@ public struct Cleaner: Sendable {
         {
             return .time
         }
+        // "October 2, 2012, | Permalink", "Tuesday, August 14, 2012 at 3:08 pm | Permalink": a dated permalink,
+        // not a post's own ("Posted at 11:09 AM | Permalink", "Posted by … on July 4, 2012 | Permalink").
+        if n >= 14 && n <= 80 && hasASCIICaseless(line, at: n - 11, "| permalink")
+            && !hasASCIICaseless(line, at: 0, "posted ") && line.contains(where: isASCIIDigit)
+        {
+            return .time
+        }
         // "Matt Jaycox | November 9, 2012 12:13 AM | Reply"
         if n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") { return .reply }
         if hasASCIICaseless(line, at: 0, "by ") {
