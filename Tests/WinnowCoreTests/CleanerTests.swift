@@ -190,6 +190,16 @@ import Testing
         #expect(!post.text.contains("Canterbury Farming"))
     }
 
+    /// A news story (dragnet-dev page R377) closed by its "Tags:" line: the tags go to `meta`, and the teasers,
+    /// white papers and ads after them are not the article, though some read as sentences.
+    @Test func aTagsLineAfterTheTextEndsTheArticle() throws {
+        let (text, removed) = try clean("dragnet-tags-end.txt")
+        #expect(text.hasSuffix("Send news tips and comments to mikael_ricknas@idg.com."))
+        #expect(rule(of: "Tags: Processors", in: removed) == "tags")
+        #expect(rule(of: "Can IT security risk really be measured?", in: removed) == "after-tags")
+        #expect(try cleaned("dragnet-tags-end.txt").meta.tags == ["Processors", "M&A", "Smartphones", "ARM"])
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

@@ -277,6 +277,8 @@ public struct Cleaner: Sendable {
                     if Self.addMeta(key, value: value, line: line, to: &meta) {
                         lines[i].verdict = .phrase(rule)
                         lines[i].movedToMeta = true
+                        // A post's tags close it ("Tags: Processors, M&A"); teasers and ads come after.
+                        lines[i].isFooterMarker = key == .tags
                         continue
                     }
                 }
