@@ -200,6 +200,16 @@ import Testing
         #expect(try cleaned("dragnet-tags-end.txt").meta.tags == ["Processors", "M&A", "Smartphones", "ARM"])
     }
 
+    /// A blog post (dragnet-dev page R52) followed by its "Related Posts": the heading ends the post, and the
+    /// related headlines, the plea to like it and the comments after it are not the article.
+    @Test func relatedPostsEndThePost() throws {
+        let (text, removed) = try clean("dragnet-related-posts.txt")
+        #expect(text.hasSuffix("Have you before? How did it turn out?"))
+        #expect(rule(of: "Related Posts", in: removed) == "related")
+        #expect(rule(of: "Cornbread and Andouille Sausage Dressing", in: removed) == "after-related")
+        #expect(rule(of: "If you found this post useful", in: removed) == "after-related")
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

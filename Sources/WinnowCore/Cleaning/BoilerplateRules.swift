@@ -45,6 +45,10 @@ let defaultBoilerplateRules = """
     prefix    read-more               drop          Also Read:
     prefix    read-more               drop          Also read:
     prefix    read-more               drop          Read also:
+    line      related                 footer        Related Posts
+    line      related                 footer        Related Posts:
+    line      related                 footer        You might also like
+    line      related                 footer        You might also like:
     prefix    read-more               drop          Related:
     prefix    read-more               drop          Related Articles
     prefix    read-more               drop          Related Stories
