@@ -360,8 +360,7 @@ public struct Cleaner: Sendable {
         for i in candidates {
             lines[i].score = lines[i].features.score(stopwordLanguage: stopwordLanguage)
         }
-        Self.raiseRuns(of: 5, in: &lines, to: tableRowScore) { $0.features.isTableRow }
-        Self.raiseRuns(of: 3, in: &lines, to: tableRowScore) { Self.isQuantity(body, $0) }
+        Self.raiseRows(body, &lines, to: tableRowScore)
         // 1e. A footer marker after a couple of real paragraphs (a score of 10) ends the search too when no line
         //     after it is as strong as the best before it: what follows ("Comments", the sidebar's recent posts
         //     and comments) is the page's, however many of its short lines read as text. (A share bar's
@@ -801,37 +800,45 @@ public struct Cleaner: Sendable {
         return n
     }
 
-    /// Raises the score of lines in runs of `minimum` or more rows (table rows, see `LineFeatures.isTableRow`;
-    /// quantities, see `isQuantity`), blank lines aside, to at least `rowScore`.
-    static func raiseRuns(of minimum: Int, in lines: inout [Line], to rowScore: Double, where isRow: (Line) -> Bool) {
-        var runStart = 0
-        var runLength = 0
-        func close(_ end: Int) {
-            if runLength >= minimum {
-                for i in runStart..<end where lines[i].isCandidate { lines[i].score = max(lines[i].score, rowScore) }
+    /// Raises the score of lines in runs of five or more table rows (see `LineFeatures.isTableRow`) or of three
+    /// or more quantities (see `isQuantity`), blank lines aside, to at least `rowScore`. One pass for both kinds.
+    static func raiseRows(_ body: UnsafeRawBufferPointer, _ lines: inout [Line], to rowScore: Double) {
+        var (tableStart, tableLength) = (0, 0)
+        var (quantityStart, quantityLength) = (0, 0)
+        func close(_ start: Int, _ length: inout Int, _ minimum: Int, _ end: Int) {
+            if length >= minimum {
+                for i in start..<end where lines[i].isCandidate { lines[i].score = max(lines[i].score, rowScore) }
             }
-            runLength = 0
+            length = 0
         }
         for i in lines.indices {
             if lines[i].range.isEmpty && lines[i].verdict.isKept { continue }
-            if lines[i].isCandidate && isRow(lines[i]) {
-                if runLength == 0 { runStart = i }
-                runLength += 1
+            let candidate = lines[i].isCandidate
+            if candidate && lines[i].features.isTableRow {
+                if tableLength == 0 { tableStart = i }
+                tableLength += 1
             } else {
-                close(i)
+                close(tableStart, &tableLength, 5, i)
+            }
+            if candidate && isQuantity(body, lines[i]) {
+                if quantityLength == 0 { quantityStart = i }
+                quantityLength += 1
+            } else {
+                close(quantityStart, &quantityLength, 3, i)
             }
         }
-        close(lines.count)
+        close(tableStart, &tableLength, 5, lines.count)
+        close(quantityStart, &quantityLength, 3, lines.count)
     }
 
     /// A measure in sentence case: an ingredient or an amount ("1/2 cup nutritional yeast", "½ cup butter – 1
     /// stick", "2 Asian pears, diced"), not a headline in Title Case nor a link list.
     static func isQuantity(_ body: UnsafeRawBufferPointer, _ line: Line) -> Bool {
-        let text = trimWhitespace(body, line.range)
-        guard text.count >= 2 else { return false }
-        let first = body[text.lowerBound]
+        // (The range is trimmed.)
+        guard line.range.count >= 2 else { return false }
+        let first = body[line.range.lowerBound]
         // An ASCII digit, or a vulgar fraction ¼ ½ ¾ (C2 BC…BE).
-        let number = isASCIIDigit(first) || (first == 0xC2 && (0xBC...0xBE).contains(body[text.lowerBound + 1]))
+        let number = isASCIIDigit(first) || (first == 0xC2 && (0xBC...0xBE).contains(body[line.range.lowerBound + 1]))
         return number && isPhrase(line.features)
     }
 
@@ -932,16 +939,18 @@ public struct Cleaner: Sendable {
         // under the headline).
         var repeatedHeader: Int?
         var bodySeen = false
-        for (i, line) in lines.enumerated() {
-            bodySeen = bodySeen || line.readsLikeBody
-            guard line.range.count <= 80 else { continue }
-            guard line.isCandidate || line.verdict == .repeatedLine else { continue }
-            let text = UnsafeRawBufferPointer(rebasing: body[line.range])
+        for i in lines.indices {
+            if !bodySeen { bodySeen = lines[i].readsLikeBody }
+            let range = lines[i].range
+            guard range.count <= 80 else { continue }
+            let candidate = lines[i].isCandidate
+            guard candidate || lines[i].verdict == .repeatedLine else { continue }
+            let text = UnsafeRawBufferPointer(rebasing: body[range])
             if bodySeen && Self.isCommentCountHeader(text) {
-                if line.isCandidate { return i }
+                if candidate { return i }
                 repeatedHeader = i
             }
-            guard line.isCandidate else { continue }
+            guard candidate else { continue }
             if Self.endsLikeCommenterName(text) || Self.isCommentTime(text) {
                 if firstNameLine == nil { firstNameLine = i }
                 nameLines += 1
@@ -1004,22 +1013,23 @@ public struct Cleaner: Sendable {
         if hasASCIICaseless(line, at: 0, "reply") && (n == 5 || hasASCIICaseless(line, at: 5, " to this") || hasASCIICaseless(line, at: 5, " \u{2193}")) {
             return .reply
         }
+        let (first, last) = (asciiLower(line[0]), asciiLower(line[n - 1]))
         // Movable Type's and TypePad's frames, too long for `isCommentTime`: "Posted by: Ryan at November 13, 2012
         // 6:33 AM", "Posted by: javio | November 08, 2012 at 06:49 PM".
-        if n <= 100 && hasASCIICaseless(line, at: 0, "posted by: ")
-            && (isASCIIDigit(line[n - 1]) || (asciiLower(line[n - 1]) == UInt8(ascii: "m") && line[n - 3] == 0x20))
+        if first == UInt8(ascii: "p") && n <= 100 && (isASCIIDigit(last) || (last == UInt8(ascii: "m") && line[n - 3] == 0x20))
+            && hasASCIICaseless(line, at: 0, "posted by: ")
         {
             return .time
         }
         // "October 2, 2012, | Permalink", "Tuesday, August 14, 2012 at 3:08 pm | Permalink": a dated permalink,
         // not a post's own ("Posted at 11:09 AM | Permalink", "Posted by … on July 4, 2012 | Permalink").
-        if n >= 14 && n <= 80 && hasASCIICaseless(line, at: n - 11, "| permalink")
+        if last == UInt8(ascii: "k") && n >= 14 && n <= 80 && hasASCIICaseless(line, at: n - 11, "| permalink")
             && !hasASCIICaseless(line, at: 0, "posted ") && line.contains(where: isASCIIDigit)
         {
             return .time
         }
         // "Matt Jaycox | November 9, 2012 12:13 AM | Reply"
-        if n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") { return .reply }
+        if last == UInt8(ascii: "y") && n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") { return .reply }
         if hasASCIICaseless(line, at: 0, "by ") {
             for start in 3..<max(3, n - 8) where line[start] == 0x20 && hasASCIICaseless(line, at: start + 1, "writes:") { return .name }
         }
