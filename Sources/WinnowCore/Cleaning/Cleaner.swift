@@ -1016,9 +1016,8 @@ public struct Cleaner: Sendable {
         let (first, last) = (asciiLower(line[0]), asciiLower(line[n - 1]))
         // Movable Type's and TypePad's frames, too long for `isCommentTime`: "Posted by: Ryan at November 13, 2012
         // 6:33 AM", "Posted by: javio | November 08, 2012 at 06:49 PM".
-        if first == UInt8(ascii: "p") && n <= 100 && (isASCIIDigit(last) || (last == UInt8(ascii: "m") && line[n - 3] == 0x20))
-            && hasASCIICaseless(line, at: 0, "posted by: ")
-        {
+        let endsInTime = isASCIIDigit(last) || (last == UInt8(ascii: "m") && line[n - 3] == 0x20)
+        if first == UInt8(ascii: "p") && n <= 100 && endsInTime && hasASCIICaseless(line, at: 0, "posted by: ") {
             return .time
         }
         // "October 2, 2012, | Permalink", "Tuesday, August 14, 2012 at 3:08 pm | Permalink": a dated permalink,
@@ -1029,7 +1028,9 @@ public struct Cleaner: Sendable {
             return .time
         }
         // "Matt Jaycox | November 9, 2012 12:13 AM | Reply"
-        if last == UInt8(ascii: "y") && n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") { return .reply }
+        if last == UInt8(ascii: "y") && n >= 10 && n <= 120 && hasASCIICaseless(line, at: n - 7, "| reply") {
+            return .reply
+        }
         if hasASCIICaseless(line, at: 0, "by ") {
             for start in 3..<max(3, n - 8) where line[start] == 0x20 && hasASCIICaseless(line, at: start + 1, "writes:") { return .name }
         }
@@ -1422,7 +1423,8 @@ public struct Cleaner: Sendable {
             switch title[i] {
             case UInt8(ascii: "-"), UInt8(ascii: "|"), UInt8(ascii: ":"): return 1
             case 0xC2 where i + 1 < t.upperBound && (title[i + 1] == 0xAB || title[i + 1] == 0xBB): return 2
-            case 0xE2 where i + 2 < t.upperBound && title[i + 1] == 0x80 && (title[i + 2] == 0x93 || title[i + 2] == 0x94): return 3
+            case 0xE2 where i + 2 < t.upperBound && title[i + 1] == 0x80 && (title[i + 2] == 0x93 || title[i + 2] == 0x94):
+                return 3
             default: return 0
             }
         }
