@@ -210,6 +210,16 @@ import Testing
         #expect(rule(of: "If you found this post useful", in: removed) == "after-related")
     }
 
+    /// A post (dragnet-dev page R689) with two bulleted lists under their own headings: runs of bulleted lines
+    /// count as text in the search for the article, so the lists, their headings and the paragraph after them
+    /// stay.
+    @Test func bulletedListsUnderHeadingsStayInTheArticle() throws {
+        let (text, _) = try clean("dragnet-bulleted-lists.txt")
+        #expect(text.contains("The Role of a Copywriter\n\n- Generate a Relationship with the Reader"))
+        #expect(text.contains("The Written Material and What it Includes\n\n- Guest Blogging\n- SEO Articles"))
+        #expect(text.contains("- Infographics\n\nWhile this is only a small insight into the role of a copywriter"))
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

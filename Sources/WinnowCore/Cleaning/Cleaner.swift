@@ -800,11 +800,13 @@ public struct Cleaner: Sendable {
         return n
     }
 
-    /// Raises the score of lines in runs of five or more table rows (see `LineFeatures.isTableRow`) or of three
-    /// or more quantities (see `isQuantity`), blank lines aside, to at least `rowScore`. One pass for both kinds.
+    /// Raises the score of lines in runs of five or more table rows (see `LineFeatures.isTableRow`), of three
+    /// or more quantities (see `isQuantity`) or of three or more bulleted lines ("- Initiate trust", `bullet`),
+    /// blank lines aside, to at least `rowScore`. One pass for all three kinds.
     static func raiseRows(_ body: UnsafeRawBufferPointer, _ lines: inout [Line], to rowScore: Double) {
         var (tableStart, tableLength) = (0, 0)
         var (quantityStart, quantityLength) = (0, 0)
+        var (bulletStart, bulletLength) = (0, 0)
         func close(_ start: Int, _ length: inout Int, _ minimum: Int, _ end: Int) {
             if length >= minimum {
                 for i in start..<end where lines[i].isCandidate { lines[i].score = max(lines[i].score, rowScore) }
@@ -826,7 +828,17 @@ public struct Cleaner: Sendable {
             } else {
                 close(quantityStart, &quantityLength, 3, i)
             }
+            let first = lines[i].range.isEmpty ? 0 : body[lines[i].range.lowerBound]
+            if candidate && (first == UInt8(ascii: "-") || first == UInt8(ascii: "*") || first == 0xE2)
+                && bullet(body, lines[i].range) != nil && lines[i].features.words >= 3
+            {
+                if bulletLength == 0 { bulletStart = i }
+                bulletLength += 1
+            } else {
+                close(bulletStart, &bulletLength, 3, i)
+            }
         }
+        close(bulletStart, &bulletLength, 3, lines.count)
         close(tableStart, &tableLength, 5, lines.count)
         close(quantityStart, &quantityLength, 3, lines.count)
     }
