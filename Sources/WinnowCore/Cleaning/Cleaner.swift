@@ -541,7 +541,8 @@ public struct Cleaner: Sendable {
             // The rest of a paragraph broken mid-sentence: right under a kept line that does not end like a
             // sentence, starting in lower case ("…not enough juice in them to close the" / "circuit on more").
             if k > region.lowerBound && candidates[k - 1] + 1 == i && lines[candidates[k - 1]].verdict.isKept
-                && !lines[candidates[k - 1]].features.endsLikeSentence && startsInLowerCase(body, lines[i].range)
+                && !lines[candidates[k - 1]].features.endsLikeSentence
+                && Self.startsInLowerCase(body, lines[i].range)
             {
                 continue
             }
@@ -855,7 +856,7 @@ public struct Cleaner: Sendable {
     }
 
     /// Whether the line's first byte is an ASCII lower-case letter.
-    func startsInLowerCase(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+    static func startsInLowerCase(_ body: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
         !range.isEmpty && body[range.lowerBound] >= UInt8(ascii: "a") && body[range.lowerBound] <= UInt8(ascii: "z")
     }
 
