@@ -220,6 +220,15 @@ import Testing
         #expect(text.contains("- Infographics\n\nWhile this is only a small insight into the role of a copywriter"))
     }
 
+    /// A link post (dragnet-dev page R112) followed by "About the author" and the author's bio: the heading ends
+    /// the post; the bio, a sentence that reads as text, is the site's.
+    @Test func aboutTheAuthorEndsThePost() throws {
+        let (text, removed) = try clean("dragnet-author-bio.txt")
+        #expect(text.hasSuffix("New Peril for Parents: Their Kids’ Student Loans – Who else is going through this?"))
+        #expect(rule(of: "About the author", in: removed) == "author-bio")
+        #expect(rule(of: "Mary Brock is a scientist", in: removed) == "after-author-bio")
+    }
+
     /// A Drupal blog (dragnet-dev page T145): "Login or register to post comments" under the article ends it; the
     /// related headlines and the thread after it are not the article.
     @Test func aDrupalCommentPromptEndsTheArticle() throws {

@@ -45,6 +45,8 @@ let defaultBoilerplateRules = """
     prefix    read-more               drop          Also Read:
     prefix    read-more               drop          Also read:
     prefix    read-more               drop          Read also:
+    line      author-bio              footer        About the Author
+    line      author-bio              footer        About the Author:
     line      related                 footer        Related Posts
     line      related                 footer        Related Posts:
     line      related                 footer        You might also like
