@@ -32,11 +32,11 @@ import Testing
     }
 
     /// The cleaned article of a fixture whose first line is the title.
-    func cleaned(_ name: String) throws -> CleanedArticle {
+    func cleaned(_ name: String, by cleaner: Cleaner = Cleaner()) throws -> CleanedArticle {
         let bytes = try fixture(name)
         let newline = try #require(bytes.firstIndex(of: 0x0A))
         let (title, body) = (Array(bytes[..<newline]), Array(bytes[(newline + 1)...]))
-        return body.withUnsafeBytes { body in title.withUnsafeBytes { Cleaner().clean(body: body, title: $0) } }
+        return body.withUnsafeBytes { body in title.withUnsafeBytes { cleaner.clean(body: body, title: $0) } }
     }
 
     /// A Slashdot story (dragnet-dev page 257): a one-paragraph post, then a thread of seven comments several
@@ -173,10 +173,7 @@ import Testing
         for line in ["309 Comments", "119 Comments", "0 Comments"] { Array(line.utf8).withUnsafeBytes { memory.observe($0) } }
         let cleaner = Cleaner(memory: memory)
         func clean(_ name: String) throws -> (text: String, comments: String) {
-            let bytes = try fixture(name)
-            let newline = try #require(bytes.firstIndex(of: 0x0A))
-            let (title, body) = (Array(bytes[..<newline]), Array(bytes[(newline + 1)...]))
-            let article = body.withUnsafeBytes { body in title.withUnsafeBytes { cleaner.clean(body: body, title: $0) } }
+            let article = try cleaned(name, by: cleaner)
             return (String(decoding: article.text, as: UTF8.self), String(decoding: article.comments, as: UTF8.self))
         }
         let review = try clean(names[0])

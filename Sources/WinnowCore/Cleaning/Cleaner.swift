@@ -638,7 +638,10 @@ public struct Cleaner: Sendable {
         guard let base = body.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var i = range.lowerBound
         while i < range.upperBound && base[i] == 0x20 { i += 1 }
-        guard i < range.upperBound else { return nil }
+        // Most lines fail on their first byte, before anything is decoded: "-", "*", or the lead byte of • and –.
+        guard i < range.upperBound, base[i] == UInt8(ascii: "-") || base[i] == UInt8(ascii: "*") || base[i] == 0xE2 else {
+            return nil
+        }
         let decoded = UTF8Bytes.decode(base + i, base + range.upperBound)
         let next = i + decoded.length
         guard next < range.upperBound, base[next] == 0x20 else { return nil }
@@ -805,43 +808,35 @@ public struct Cleaner: Sendable {
     /// or more quantities (see `isQuantity`) or of three or more bulleted lines ("- Initiate trust", `bullet`),
     /// blank lines aside, to at least `rowScore`. One pass for all three kinds.
     static func raiseRows(_ body: UnsafeRawBufferPointer, _ lines: inout [Line], to rowScore: Double) {
-        var (tableStart, tableLength) = (0, 0)
-        var (quantityStart, quantityLength) = (0, 0)
-        var (bulletStart, bulletLength) = (0, 0)
-        func close(_ start: Int, _ length: inout Int, _ minimum: Int, _ end: Int) {
-            if length >= minimum {
-                for i in start..<end where lines[i].isCandidate { lines[i].score = max(lines[i].score, rowScore) }
+        /// A run of rows of one kind: where it starts and how many rows it has so far.
+        struct Run {
+            let minimum: Int
+            var start = 0
+            var length = 0
+        }
+        var runs = (table: Run(minimum: 5), quantity: Run(minimum: 3), bullet: Run(minimum: 3))
+        /// Extends the run with line `i`, or ends it there (raising its lines when it is long enough).
+        func step(_ run: inout Run, _ isRow: Bool, _ i: Int) {
+            if isRow {
+                if run.length == 0 { run.start = i }
+                run.length += 1
+                return
             }
-            length = 0
+            if run.length >= run.minimum {
+                for k in run.start..<i where lines[k].isCandidate { lines[k].score = max(lines[k].score, rowScore) }
+            }
+            run.length = 0
         }
         for i in lines.indices {
             if lines[i].range.isEmpty && lines[i].verdict.isKept { continue }
             let candidate = lines[i].isCandidate
-            if candidate && lines[i].features.isTableRow {
-                if tableLength == 0 { tableStart = i }
-                tableLength += 1
-            } else {
-                close(tableStart, &tableLength, 5, i)
-            }
-            if candidate && isQuantity(body, lines[i]) {
-                if quantityLength == 0 { quantityStart = i }
-                quantityLength += 1
-            } else {
-                close(quantityStart, &quantityLength, 3, i)
-            }
-            let first = lines[i].range.isEmpty ? 0 : body[lines[i].range.lowerBound]
-            if candidate && (first == UInt8(ascii: "-") || first == UInt8(ascii: "*") || first == 0xE2)
-                && bullet(body, lines[i].range) != nil && lines[i].features.words >= 3
-            {
-                if bulletLength == 0 { bulletStart = i }
-                bulletLength += 1
-            } else {
-                close(bulletStart, &bulletLength, 3, i)
-            }
+            step(&runs.table, candidate && lines[i].features.isTableRow, i)
+            step(&runs.quantity, candidate && isQuantity(body, lines[i]), i)
+            step(&runs.bullet, candidate && lines[i].features.words >= 3 && bullet(body, lines[i].range) != nil, i)
         }
-        close(bulletStart, &bulletLength, 3, lines.count)
-        close(tableStart, &tableLength, 5, lines.count)
-        close(quantityStart, &quantityLength, 3, lines.count)
+        step(&runs.table, false, lines.count)
+        step(&runs.quantity, false, lines.count)
+        step(&runs.bullet, false, lines.count)
     }
 
     /// A measure in sentence case: an ingredient or an amount ("1/2 cup nutritional yeast", "½ cup butter – 1

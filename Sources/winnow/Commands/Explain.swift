@@ -50,10 +50,7 @@ struct Explain: ParsableCommand {
         let colour = color == "always" || (color == "auto" && isatty(1) != 0)
         var cleaner = Cleaner(rules: configuration.rules)
         if let folder = memoryFrom {
-            let root = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
-            let jobs = try FileSystem.regularFiles(under: root).map { Job(path: root + "/" + $0, sourceName: $0) }
-            // As in a run of winnow process: a memory only when there are more files than the threshold.
-            if jobs.count > memoryThreshold { cleaner.memory = Process.lineMemory(jobs, threshold: memoryThreshold) }
+            cleaner.memory = Process.lineMemory(try Job.all(under: folder), threshold: memoryThreshold)
         }
         // Every line is marked, however many spans a page has.
         cleaner.maxListedRemovals = .max

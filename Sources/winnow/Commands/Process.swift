@@ -85,11 +85,8 @@ struct Process: ParsableCommand {
                 spooled = path
                 jobs.append(Job(path: path, sourceName: "stdin"))
             } else if FileSystem.isFolder(input) {
-                let root = input.hasSuffix("/") && input.count > 1 ? String(input.dropLast()) : input
                 do {
-                    for relative in try FileSystem.regularFiles(under: root) {
-                        jobs.append(Job(path: root + "/" + relative, sourceName: relative))
-                    }
+                    jobs += try Job.all(under: input)
                 } catch {
                     printError("\(input): \(error)")
                     failures += 1
@@ -107,9 +104,7 @@ struct Process: ParsableCommand {
             try FileSystem.createFolder(out)
             try assignOutputPaths(&jobs, out: out)
         }
-        if !noMemory && jobs.count > memoryThreshold {
-            configuration.memory = Self.lineMemory(jobs, threshold: memoryThreshold)
-        }
+        if !noMemory { configuration.memory = Self.lineMemory(jobs, threshold: memoryThreshold) }
         let shard = try self.shard.map { try Shard(parsing: $0) } ?? Shard.fromEnvironment(arrayEnvironment(), count: shardCount)
         if let shard {
             jobs = jobs.filter { shard.owns($0.sourceName) }
@@ -160,8 +155,10 @@ struct Process: ParsableCommand {
     }
 
     /// The cross-document line memory of the run: every plain-text input (up to 16 MB) is read once before
-    /// processing, so what counts as repeated does not depend on the order files are processed in.
-    static func lineMemory(_ jobs: [Job], threshold: Int) -> LineMemory {
+    /// processing, so what counts as repeated does not depend on the order files are processed in. None for a
+    /// run of no more inputs than the threshold.
+    static func lineMemory(_ jobs: [Job], threshold: Int) -> LineMemory? {
+        guard jobs.count > threshold else { return nil }
         var memory = LineMemory(threshold: threshold)
         let limit = 16 << 20
         for job in jobs {
@@ -212,6 +209,12 @@ struct Job: Sendable {
     var path: String
     var sourceName: String
     var outputPath: String?
+
+    /// The regular files under a folder, each named by its path relative to the folder.
+    static func all(under folder: String) throws -> [Job] {
+        let root = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
+        return try FileSystem.regularFiles(under: root).map { Job(path: root + "/" + $0, sourceName: $0) }
+    }
 }
 
 enum ProcessInfoCores {
