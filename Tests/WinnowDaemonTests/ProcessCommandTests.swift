@@ -105,6 +105,17 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("c comment-thread") && $0.contains("Just saw \"Skyfall\" on IMAX.") })
     }
 
+    /// A memory folder that is not there, or is a file, is an error that names it; nothing is explained.
+    @Test func explainWithAMissingMemoryFolderSaysSo() throws {
+        let page = corpusFolder().appendingPathComponent("boilerplate/dragnet-dev/page-text/R990.txt").path
+        for folder in ["/nonexistent/winnow-memory", page] {
+            let result = try runWinnow(["explain", page, "--color", "never", "--memory-from", folder])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(folder), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
     /// A short TypePad post (dragnet-dev page R398) in a run over its set: after its "Comments" marker come the
     /// sidebar's lists of recent posts and comments, many short lines that read as text and together outweigh
     /// the post; none of them is as strong as the post's paragraph, so the marker ends the search for the
