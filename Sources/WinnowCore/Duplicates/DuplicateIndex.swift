@@ -157,6 +157,7 @@ public final class DuplicateIndex: Sendable {
         return state.withLock { insert(article, keys: keys, into: &$0) }
     }
 
+    @discardableResult
     private func insert(_ article: IndexedArticle, keys: BandKeys, into s: inout State) -> Int {
         if s.newer.count >= max(1, min(configuration.capacity / 2, Generation.maxArticles)) {
             s.older = s.newer
@@ -177,10 +178,32 @@ public final class DuplicateIndex: Sendable {
         }
     }
 
+    /// Finds each record's match and adds its article, in order, as one step; the articles are appended to
+    /// `added`. Returns their ordinals, which follow each other.
+    func resolve(_ slots: inout [RecordSlot], adding added: inout [IndexedArticle]) -> Range<Int> {
+        state.withLock { s in
+            let first = s.newerBase + s.newer.count
+            for i in slots.indices {
+                guard let signature = slots[i].signature else { continue }
+                let article = IndexedArticle(id: slots[i].id, signature: signature)
+                let keys = signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
+                slots[i].match = match(signature, keys: keys, in: s)
+                insert(article, keys: keys, into: &s)
+                added.append(article)
+            }
+            return first..<(s.newerBase + s.newer.count)
+        }
+    }
+
     /// Forgets articles (an input that failed after they were added): they are matched no more.
     public func remove(_ ordinals: [Int]) {
+        remove(ordinals.map { $0..<($0 + 1) })
+    }
+
+    /// Forgets the articles of these ranges of ordinals.
+    func remove(_ ranges: [Range<Int>]) {
         state.withLock { s in
-            for ordinal in ordinals {
+            for ordinal in ranges.joined() {
                 if ordinal >= s.newerBase {
                     s.newer.remove(ordinal - s.newerBase)
                 } else if ordinal >= s.olderBase {
@@ -218,9 +241,10 @@ private struct Generation {
     var exacts: [UInt64] = []
     var removed: [Bool] = []
     var live = 0
-    var bandSlots = [UInt32](repeating: 0, count: 1024)
+    // Sized for the first few thousand articles: a table that grows is filled again from the stored sketches.
+    var bandSlots = [UInt32](repeating: 0, count: 1 << 15)
     var bandCount = 0
-    var exactSlots = [UInt32](repeating: 0, count: 256)
+    var exactSlots = [UInt32](repeating: 0, count: 1 << 12)
 
     var count: Int { ids.count }
 
@@ -356,8 +380,18 @@ public final class DuplicateSession: Sendable {
 
     private struct State {
         var waited = false
-        var ordinals: [Int] = []
+        /// The ordinals of the articles added, as ranges (a chunk's follow each other).
+        var ordinals: [Range<Int>] = []
         var added: [IndexedArticle] = []
+
+        mutating func addOrdinals(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            if let last = ordinals.last, last.upperBound == range.lowerBound {
+                ordinals[ordinals.count - 1] = last.lowerBound..<range.upperBound
+            } else {
+                ordinals.append(range)
+            }
+        }
     }
 
     public init(index: DuplicateIndex, waitForTurn: (@Sendable () -> Void)? = nil) {
@@ -367,38 +401,29 @@ public final class DuplicateSession: Sendable {
 
     /// Looks up each article in order and adds it; returns what each repeats.
     func resolve(_ slots: inout [RecordSlot]) {
+        waitForTurnOnce()
+        state.withLock { s in s.addOrdinals(index.resolve(&slots, adding: &s.added)) }
+    }
+
+    /// Waits for this input's turn, the first time only.
+    private func waitForTurnOnce() {
+        guard let waitForTurn else { return }
         let first = state.withLock { s in
             defer { s.waited = true }
             return !s.waited
         }
-        if first { waitForTurn?() }
-        var ordinals: [Int] = []
-        var added: [IndexedArticle] = []
-        for i in slots.indices {
-            guard let signature = slots[i].signature else { continue }
-            let article = IndexedArticle(id: slots[i].id, signature: signature)
-            let (match, ordinal) = index.matchAndInsert(article)
-            slots[i].match = match
-            ordinals.append(ordinal)
-            added.append(article)
-        }
-        state.withLock { s in
-            s.ordinals += ordinals
-            s.added += added
-        }
+        if first { waitForTurn() }
     }
 
     /// Adds articles known from an earlier run (an input whose output is already there), in this input's turn,
     /// without looking them up: later inputs find them as they would have. They are not `added` (they are on
     /// file already).
     public func insertKnown(_ articles: [IndexedArticle]) {
-        let first = state.withLock { s in
-            defer { s.waited = true }
-            return !s.waited
-        }
-        if first { waitForTurn?() }
+        waitForTurnOnce()
         let ordinals = articles.map { index.insert($0) }
-        state.withLock { $0.ordinals += ordinals }
+        state.withLock { s in
+            for ordinal in ordinals { s.addOrdinals(ordinal..<(ordinal + 1)) }
+        }
     }
 
     /// The articles this input added, in order.

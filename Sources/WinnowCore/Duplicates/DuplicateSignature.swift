@@ -44,8 +44,8 @@ public struct DuplicateSignature: Sendable, Equatable {
             @inline(__always) func add(_ hash: UInt64) {
                 let bin = Int(truncatingIfNeeded: hash >> 56)
                 // Without a branch: a bin's first few shingles lower its minimum about half the time, which no
-                // predictor guesses.
-                minima[bin] = min(minima[bin], hash & 0x00FF_FFFF_FFFF_FFFF)
+                // predictor guesses. The hashes of one bin share their top byte, so the whole hash orders them.
+                minima[bin] = min(minima[bin], hash)
             }
             if n < Self.shingleWords {
                 var h = UInt64(n)
@@ -189,35 +189,37 @@ public struct DuplicateSignature: Sendable, Equatable {
             @inline(__always) func bin(_ i: Int) -> UInt64 {
                 (words[(i >> 4) & 15] >> UInt64(4 * (i & 15))) & 0xF
             }
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: needed) { filled in
-                // The last bin used, from the next filled one (past the end, around to the start).
-                var last = bin(needed - 1)
-                if last == 0 {
-                    var (i, distance) = (needed - 1, 0)
-                    repeat {
-                        i &+= 1
-                        distance &+= 1
-                        last = bin(i)
-                    } while last == 0
-                    last = (last &- 1 &+ UInt64(distance % 15)) % 15 &+ 1
-                }
-                filled[needed - 1] = last
-                var next = last
-                for i in stride(from: needed - 2, through: 0, by: -1) {
+            // The last bin used, from the next filled one (past the end, around to the start).
+            var next = bin(needed - 1)
+            if next == 0 {
+                var (i, distance) = (needed - 1, 0)
+                repeat {
+                    i &+= 1
+                    distance &+= 1
+                    next = bin(i)
+                } while next == 0
+                next = (next &- 1 &+ UInt64(distance % 15)) % 15 &+ 1
+            }
+            withUnsafeMutableBytes(of: &keys) { keyBytes in
+                let out = keyBytes.bindMemory(to: UInt32.self)
+                // One pass from the last bin used back to the first: each empty bin is filled from its right-hand
+                // neighbour, and each band's field is built as its rows go by.
+                var (band, row) = (bands - 1, rows - 1)
+                var field: UInt64 = 0
+                var i = needed - 1
+                while true {
+                    // Past 16 rows, the nibbles fold onto the field's 64 bits.
+                    field ^= next << UInt64(4 * (row & 15)) &+ UInt64(row >> 4) &* 0x9E37_79B9_7F4A_7C15
+                    if row == 0 {
+                        out[band] = Self.bandKey(field, band: band)
+                        guard band > 0 else { break }
+                        (band, row, field) = (band - 1, rows - 1, 0)
+                    } else {
+                        row -= 1
+                    }
+                    i -= 1
                     let value = bin(i)
                     next = value != 0 ? value : (next == 15 ? 1 : next &+ 1)
-                    filled[i] = next
-                }
-                withUnsafeMutableBytes(of: &keys) { keyBytes in
-                    let out = keyBytes.bindMemory(to: UInt32.self)
-                    for band in 0..<bands {
-                        var field: UInt64 = 0
-                        for r in 0..<rows {
-                            // Past 16 rows, the nibbles fold onto the field's 64 bits.
-                            field ^= filled[band &* rows &+ r] << UInt64(4 * (r & 15)) &+ UInt64(r >> 4) &* 0x9E37_79B9_7F4A_7C15
-                        }
-                        out[band] = Self.bandKey(field, band: band)
-                    }
                 }
             }
         }
