@@ -144,6 +144,23 @@ import Testing
         #expect(try PipelineConfiguration.parseLanguages(" en, und ,DE") == ["en", "und", "de"])
     }
 
+    /// The counts behind the summary, the metrics and `issues.json`: the first language inline, the rest in a
+    /// table, counts of 0 absent, whatever the order of adding.
+    @Test func languageCountsAddUpWhateverTheOrder() {
+        var counts = LanguageCounts()
+        #expect(counts.isEmpty && counts.total == 0 && counts["en"] == nil)
+        for code in ["en", "ar", "en", "fr", "ar", "en"] { counts.add(code) }
+        #expect(counts == ["en": 3, "ar": 2, "fr": 1])
+        #expect(counts.total == 6 && counts["ar"] == 2 && counts["de"] == nil)
+        counts.add("en", -3)  // a chunk's repeats dropped: the first language may go, the others stay
+        #expect(counts.dictionary == ["ar": 2, "fr": 1])
+        counts.add("de")
+        var other: LanguageCounts = ["fr": 2, "ar": -2]
+        other.add(counts)
+        #expect(other == ["fr": 3, "de": 1])
+        #expect(other != counts)
+    }
+
     @Test func topTermsLeaveOutTheArticlesOwnStopwords() throws {
         // Czech has no curated list: its most frequent words in the training text stand in.
         let czech = try fixture("czech-12.txt")

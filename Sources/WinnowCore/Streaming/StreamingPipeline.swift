@@ -608,7 +608,7 @@ public struct StreamingPipeline: Sendable {
                     copied = slot.end
                     tally.droppedDuplicates += 1
                     tally.written -= 1
-                    if let language = slot.language { tally.languages[language, default: 1] -= 1 }
+                    if let language = slot.language { tally.languages.add(language, -1) }
                 } else {
                     out.bytes += json[copied..<slot.hole]
                     Pipeline.writeDuplicate(match, into: &out)
@@ -617,7 +617,6 @@ public struct StreamingPipeline: Sendable {
             }
             out.bytes += json[copied...]
             json = out.bytes
-            tally.languages = tally.languages.filter { $0.value > 0 }
         }
         return EncodedChunk(member: compressOutput ? try codec.compress(json) : json, tally: tally)
     }

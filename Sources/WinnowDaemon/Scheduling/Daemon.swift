@@ -485,8 +485,8 @@ public final class Daemon: Sendable {
             metrics.update { m in
                 m.filesProcessed += 1
                 m.articles += tally.written
-                m.languages.merge(tally.languages, uniquingKeysWith: +)
-                m.otherLanguages.merge(tally.otherLanguages, uniquingKeysWith: +)
+                m.languages.merge(tally.languages.dictionary, uniquingKeysWith: +)
+                m.otherLanguages.merge(tally.otherLanguages.dictionary, uniquingKeysWith: +)
                 m.duplicateArticles += tally.duplicates
                 m.exactDuplicateArticles += tally.exactDuplicates
                 m.droppedDuplicateArticles += tally.droppedDuplicates
@@ -656,7 +656,7 @@ public final class Daemon: Sendable {
                 message: parts.joined(separator: ", ") + "; the rest was output to \(outputName)",
                 sha256: sha,
                 issues: streamed.issues,
-                otherLanguages: streamed.tally.otherLanguages,
+                otherLanguages: streamed.tally.otherLanguages.dictionary,
                 droppedDuplicates: dropped
             )
         }

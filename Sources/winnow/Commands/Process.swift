@@ -444,7 +444,7 @@ final class Runner: Sendable {
 func tallySummary(_ tally: ArticleTally) -> String {
     var out = ""
     if tally.otherLanguageCount > 0 {
-        let byCode = tally.otherLanguages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
+        let byCode = tally.otherLanguages.dictionary.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
         out += ", \(tally.otherLanguageCount) in other languages left out (\(byCode.joined(separator: ", ")))"
     }
     if tally.duplicates > 0 {
