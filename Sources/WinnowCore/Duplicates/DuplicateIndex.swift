@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -375,7 +377,8 @@ private struct Generation {
 /// lookup waits until every input before this one is finished (see `DuplicateTurns`).
 public final class DuplicateSession: Sendable {
     public let index: DuplicateIndex
-    private let state = Locked(State())
+    // A `Mutex` is held in the session itself: a session per input costs one allocation, not three.
+    private let state = Mutex(State())
     private let waitForTurn: (@Sendable () -> Void)?
 
     private struct State {
