@@ -74,6 +74,8 @@ struct RecordSlot {
     var language: String?
     /// Nil for a text without words.
     var signature: DuplicateSignature?
+    /// The signature's band keys, when they were made early (`DuplicateIndex.prefetchedKeys`).
+    var keys: BandKeys?
     var match: DuplicateMatch?
 }
 
@@ -283,14 +285,15 @@ public struct Pipeline: Sendable {
         source: SourceInfo,
         deadline: Deadline?,
         into out: inout JSONWriter,
-        slots: inout [RecordSlot]?
+        slots: inout [RecordSlot]?,
+        index: DuplicateIndex? = nil
     ) throws(InputError) -> ArticleTally {
         var tally = ArticleTally()
         analyzer.keepsTerms = slots != nil
         for article in articles {
             if let deadline, deadline.hasPassed { throw .tooSlow(seconds: deadline.budget) }
             let start = out.bytes.count
-            let written = writeRecord(article, source: source, into: &out)
+            let written = writeRecord(article, source: source, into: &out, signs: slots != nil, prefetchingIn: index)
             if let language = written.language, let wanted = configuration.languages, !wanted.contains(language) {
                 tally.otherLanguages.add(language)
                 continue
@@ -299,9 +302,16 @@ public struct Pipeline: Sendable {
             tally.written += 1
             if let language = written.language { tally.languages.add(language) }
             if slots != nil {
-                let signature = analyzer.signature()
                 slots!.append(
-                    RecordSlot(start: start, end: out.bytes.count, hole: written.hole, id: written.id, language: written.language, signature: signature)
+                    RecordSlot(
+                        start: start,
+                        end: out.bytes.count,
+                        hole: written.hole,
+                        id: written.id,
+                        language: written.language,
+                        signature: written.signature?.signature,
+                        keys: written.signature?.keys
+                    )
                 )
             }
         }
@@ -311,10 +321,20 @@ public struct Pipeline: Sendable {
     /// Cleans and analyses one article and writes its record, unless its language is not among those asked
     /// for (then nothing is written).
     ///
-    /// - Returns: the article's language (nil when language identification is off), its record id, and where a
-    ///   `"duplicate"` member would go.
-    mutating func writeRecord(_ article: RawArticle, source: SourceInfo, into out: inout JSONWriter)
-        -> (language: String?, id: RecordID, hole: Int)
+    /// - Parameters:
+    ///   - signs: whether the article's near-duplicate signature is made (and returned).
+    ///   - index: where the signature will be looked up: the index slots the lookup reads first are fetched
+    ///     from memory while the record is written.
+    /// - Returns: the article's language (nil when language identification is off), its record id, where a
+    ///   `"duplicate"` member would go, and its signature when asked for.
+    mutating func writeRecord(
+        _ article: RawArticle,
+        source: SourceInfo,
+        into out: inout JSONWriter,
+        signs: Bool = false,
+        prefetchingIn index: DuplicateIndex? = nil
+    )
+        -> (language: String?, id: RecordID, hole: Int, signature: (signature: DuplicateSignature, keys: BandKeys?)?)
     {
         var meta = ArticleMeta()
         for (key, value) in article.fields {
@@ -358,10 +378,11 @@ public struct Pipeline: Sendable {
             }
         }
         let id = Self.recordID(article: article, source: source)
-        if let language, let wanted = configuration.languages, !wanted.contains(language.code) { return (language.code, id, 0) }
+        if let language, let wanted = configuration.languages, !wanted.contains(language.code) { return (language.code, id, 0, nil) }
         var (stats, topTerms) = cleaned.text.withUnsafeBytes { analyzer.analyze($0, validUTF8: true, stopwords: stopwordList(language?.code)) }
         stats.paragraphs = cleaned.paragraphs
         stats.repairedBytes = article.repairedBytes
+        let signature = signs ? analyzer.signature().map { ($0, index?.prefetchedKeys($0)) } : nil
 
         out.beginObject()
         out.key("id")
@@ -453,7 +474,7 @@ public struct Pipeline: Sendable {
         out.key("winnow")
         out.string(Winnow.version)
         out.endObject()
-        return (language?.code, id, hole)
+        return (language?.code, id, hole, signature)
     }
 
     /// The stopwords of a language (pooled for none), looked up once per run of articles in that language.

@@ -1,3 +1,4 @@
+import CSIMD
 import Synchronization
 
 #if canImport(Glibc)
@@ -118,6 +119,10 @@ public final class DuplicateIndex: Sendable {
 
     public let configuration: Configuration
     private let state: Locked<State>
+    /// Where the newer generation's band table is, for `prefetchedKeys`, which reads it without the lock (a
+    /// stale value only makes a useless prefetch; a prefetch never faults): its address, and in the top byte
+    /// the base-2 logarithm of its slot count. 0 before the first article.
+    private let bandTable = Atomic<Int>(0)
 
     private struct State {
         var older: Generation
@@ -156,7 +161,10 @@ public final class DuplicateIndex: Sendable {
     @discardableResult
     public func insert(_ article: IndexedArticle) -> Int {
         let keys = article.signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
-        return state.withLock { insert(article, keys: keys, into: &$0) }
+        return state.withLock { s in
+            defer { publishBandTable(s) }
+            return insert(article, keys: keys, into: &s)
+        }
     }
 
     @discardableResult
@@ -180,6 +188,20 @@ public final class DuplicateIndex: Sendable {
         }
     }
 
+    /// The signature's band keys, with the index slots a lookup reads first asked for from memory: a record's
+    /// signature is made before the record is written, and looked up after, when those slots are in the cache.
+    func prefetchedKeys(_ signature: DuplicateSignature) -> BandKeys {
+        let keys = signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
+        let table = bandTable.load(ordering: .relaxed)
+        guard let base = UnsafeRawPointer(bitPattern: table & 0x00FF_FFFF_FFFF_FFFF) else { return keys }
+        let mask = (1 << (table >> 56)) - 1
+        withUnsafeBytes(of: keys.keys) { raw in
+            let words = raw.bindMemory(to: UInt32.self)
+            for band in 0..<keys.count { winnow_prefetch(base + (Int(words[band]) & mask) * MemoryLayout<UInt32>.stride) }
+        }
+        return keys
+    }
+
     /// Finds each record's match and adds its article, in order, as one step; the articles are appended to
     /// `added`. Returns their ordinals, which follow each other.
     func resolve(_ slots: inout [RecordSlot], adding added: inout [IndexedArticle]) -> Range<Int> {
@@ -188,13 +210,19 @@ public final class DuplicateIndex: Sendable {
             for i in slots.indices {
                 guard let signature = slots[i].signature else { continue }
                 let article = IndexedArticle(id: slots[i].id, signature: signature)
-                let keys = signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
+                let keys = slots[i].keys ?? signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
                 slots[i].match = match(signature, keys: keys, in: s)
                 insert(article, keys: keys, into: &s)
                 added.append(article)
             }
+            publishBandTable(s)
             return first..<(s.newerBase + s.newer.count)
         }
+    }
+
+    private func publishBandTable(_ s: State) {
+        let table = s.newer.bandTableAddress
+        if bandTable.load(ordering: .relaxed) != table { bandTable.store(table, ordering: .relaxed) }
     }
 
     /// Forgets articles (an input that failed after they were added): they are matched no more.
@@ -249,6 +277,12 @@ private struct Generation {
     var exactSlots = [UInt32](repeating: 0, count: 1 << 12)
 
     var count: Int { ids.count }
+
+    /// The band table's address with the base-2 logarithm of its slot count in the top byte (see
+    /// `DuplicateIndex.bandTable`). Only a number: nothing reads through it but a prefetch.
+    var bandTableAddress: Int {
+        bandSlots.withUnsafeBytes { Int(bitPattern: $0.baseAddress) | bandSlots.count.trailingZeroBitCount << 56 }
+    }
 
     var articles: [IndexedArticle] {
         ids.indices.filter { !removed[$0] }.map { i in

@@ -576,7 +576,8 @@ public struct StreamingPipeline: Sendable {
                     source: template.info(input: buffer, baseOffset: chunk.base),
                     deadline: deadline,
                     into: &out,
-                    slots: &slots
+                    slots: &slots,
+                    index: template.duplicates?.index
                 )
             }.get()
         }
