@@ -64,14 +64,30 @@ public struct DuplicateSignature: Sendable, Equatable {
                 // with the new word's value rotated left by 48 (the same bits as summing all five afresh).
                 var v0 = value(t[0]), v1 = value(t[1]), v2 = value(t[2]), v3 = value(t[3])
                 var rolling = v0 ^ v1.rotatedLeft(by: 12) ^ v2.rotatedLeft(by: 24) ^ v3.rotatedLeft(by: 36)
-                for i in 4..<n {
-                    let v4 = value(t[i])
-                    rolling ^= v4.rotatedLeft(by: 48)
+                /// The shingle ending at word `i`, whose first word's value `first` then holds word i's.
+                @inline(__always) func step(_ i: Int, _ first: inout UInt64) {
+                    let v = value(t[i])
+                    rolling ^= v.rotatedLeft(by: 48)
                     var h = rolling &* 0xC2B2_AE3D_27D4_EB4F
                     h ^= h >> 32
                     add(h)
-                    rolling = (rolling ^ v0).rotatedLeft(by: 52)
-                    (v0, v1, v2, v3) = (v1, v2, v3, v4)
+                    rolling = (rolling ^ first).rotatedLeft(by: 52)
+                    first = v
+                }
+                // Four shingles a turn, each replacing the oldest of the four values in place: after four, the
+                // oldest is v0 again, and no value is moved.
+                var i = 4
+                while i &+ 4 <= n {
+                    step(i, &v0)
+                    step(i &+ 1, &v1)
+                    step(i &+ 2, &v2)
+                    step(i &+ 3, &v3)
+                    i &+= 4
+                }
+                while i < n {
+                    step(i, &v0)
+                    (v0, v1, v2, v3) = (v1, v2, v3, v0)
+                    i &+= 1
                 }
             }
             return Self.pack(minima)
