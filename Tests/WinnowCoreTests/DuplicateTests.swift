@@ -184,6 +184,32 @@ import WinnowCore
         #expect(outcome.tally.languages["ar"] == lines.count)
     }
 
+    /// A session keeps its input's articles to be saved only when asked; either way a rollback forgets them
+    /// from the index, across chunks (ordinals kept as ranges).
+    @Test func aSessionForgetsItsArticlesOnRollbackWhetherOrNotItKeepsThem() throws {
+        var dump: [UInt8] = []
+        for _ in 0..<4 { dump += try fixture("arabic-8.jsonl") }
+        var configuration = PipelineConfiguration()
+        configuration.duplicates = .mark
+        var streaming = StreamingPipeline(configuration: configuration, chunkBytes: 16 * 1024, parallelism: 1)
+        streaming.compressOutput = false
+        for keeps in [true, false] {
+            let index = DuplicateIndex()
+            let before = DuplicateSession(index: index)
+            var source = MemorySource(try fixture("bbc/tech-001.txt"))
+            _ = try streaming.run(&source, sourceName: "before", sha256: "0", duplicates: before) { _ in }
+            let session = DuplicateSession(index: index, keepsArticles: keeps)
+            source = MemorySource(dump)
+            let outcome = try streaming.run(&source, sourceName: "dump", sha256: "1", duplicates: session) { _ in }
+            #expect(outcome.chunks > 1)
+            #expect(index.count == 1 + 8 * 4)
+            #expect(session.added.count == (keeps ? 8 * 4 : 0))
+            session.rollback()
+            #expect(index.count == 1, "the dump's articles are forgotten, the earlier input's stay")
+            #expect(before.added.count == 1)
+        }
+    }
+
     @Test func theAnswersAreTheSameWhateverTheNumberOfThreads() throws {
         // A dump of many chunks with repeats spread over them: chunks are looked up in input order.
         var dump: [UInt8] = []

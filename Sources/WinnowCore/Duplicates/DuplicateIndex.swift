@@ -203,8 +203,8 @@ public final class DuplicateIndex: Sendable {
     }
 
     /// Finds each record's match and adds its article, in order, as one step; the articles are appended to
-    /// `added`. Returns their ordinals, which follow each other.
-    func resolve(_ slots: inout [RecordSlot], adding added: inout [IndexedArticle]) -> Range<Int> {
+    /// `added` when `keeping`. Returns their ordinals, which follow each other.
+    func resolve(_ slots: inout [RecordSlot], adding added: inout [IndexedArticle], keeping: Bool) -> Range<Int> {
         state.withLock { s in
             let first = s.newerBase + s.newer.count
             for i in slots.indices {
@@ -213,7 +213,7 @@ public final class DuplicateIndex: Sendable {
                 let keys = slots[i].keys ?? signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
                 slots[i].match = match(signature, keys: keys, in: s)
                 insert(article, keys: keys, into: &s)
-                added.append(article)
+                if keeping { added.append(article) }
             }
             publishBandTable(s)
             return first..<(s.newerBase + s.newer.count)
@@ -415,31 +415,45 @@ public final class DuplicateSession: Sendable {
     private let state = Mutex(State())
     private let waitForTurn: (@Sendable () -> Void)?
 
+    private let keepsArticles: Bool
+
     private struct State {
         var waited = false
-        /// The ordinals of the articles added, as ranges (a chunk's follow each other).
-        var ordinals: [Range<Int>] = []
+        /// The ordinals of the articles added, as ranges: the last one apart, since an input's articles usually
+        /// follow each other (one range, no allocation).
+        var lastOrdinals = 0..<0
+        var earlierOrdinals: [Range<Int>] = []
         var added: [IndexedArticle] = []
+
+        var ordinals: [Range<Int>] { earlierOrdinals + [lastOrdinals] }
 
         mutating func addOrdinals(_ range: Range<Int>) {
             guard !range.isEmpty else { return }
-            if let last = ordinals.last, last.upperBound == range.lowerBound {
-                ordinals[ordinals.count - 1] = last.lowerBound..<range.upperBound
+            if lastOrdinals.isEmpty || lastOrdinals.upperBound == range.lowerBound {
+                lastOrdinals = (lastOrdinals.isEmpty ? range.lowerBound : lastOrdinals.lowerBound)..<range.upperBound
             } else {
-                ordinals.append(range)
+                earlierOrdinals.append(lastOrdinals)
+                lastOrdinals = range
             }
         }
     }
 
-    public init(index: DuplicateIndex, waitForTurn: (@Sendable () -> Void)? = nil) {
+    /// - Parameters:
+    ///   - keepsArticles: whether `added` is kept (to save the articles with the output); without it a session
+    ///     still remembers which articles to forget on `rollback`.
+    ///   - waitForTurn: called before the first lookup.
+    public init(index: DuplicateIndex, keepsArticles: Bool = true, waitForTurn: (@Sendable () -> Void)? = nil) {
         self.index = index
+        self.keepsArticles = keepsArticles
         self.waitForTurn = waitForTurn
     }
 
     /// Looks up each article in order and adds it; returns what each repeats.
     func resolve(_ slots: inout [RecordSlot]) {
         waitForTurnOnce()
-        state.withLock { s in s.addOrdinals(index.resolve(&slots, adding: &s.added)) }
+        state.withLock { s in
+            s.addOrdinals(index.resolve(&slots, adding: &s.added, keeping: keepsArticles))
+        }
     }
 
     /// Waits for this input's turn, the first time only.
@@ -463,16 +477,13 @@ public final class DuplicateSession: Sendable {
         }
     }
 
-    /// The articles this input added, in order.
+    /// The articles this input added, in order (none unless `keepsArticles`).
     public var added: [IndexedArticle] { state.withLock { $0.added } }
 
     /// Forgets this input's articles (it failed, or will be processed again).
     public func rollback() {
         let ordinals = state.withLock { s in
-            defer {
-                s.ordinals = []
-                s.added = []
-            }
+            defer { s = State(waited: s.waited) }
             return s.ordinals
         }
         index.remove(ordinals)

@@ -166,7 +166,8 @@ struct Bench: ParsableCommand {
         let duplicateIndex = duplicateIndexConfiguration(threshold: duplicateThreshold)
         func runPipeline(_ pipeline: inout Pipeline, files: ArraySlice<[UInt8]>, index: DuplicateIndex?) {
             for file in files {
-                _ = try? pipeline.process(file, sourceName: "bench", duplicates: index.map { DuplicateSession(index: $0) })
+                // As `winnow process` without --index: the articles are looked up and added, not kept to be saved.
+                _ = try? pipeline.process(file, sourceName: "bench", duplicates: index.map { DuplicateSession(index: $0, keepsArticles: false) })
             }
         }
         measure("pipeline", bytes: corpusBytes) {

@@ -329,7 +329,7 @@ final class Runner: Sendable {
         var failed = false
         var bytesIn = 0
         let session = duplicates.map { duplicates in
-            DuplicateSession(index: duplicates.index) { duplicates.turns.wait(for: index) }
+            DuplicateSession(index: duplicates.index, keepsArticles: duplicates.store != nil) { duplicates.turns.wait(for: index) }
         }
         defer {
             // The next input's turn comes once this one is done, failed or not (a failed one's articles are
