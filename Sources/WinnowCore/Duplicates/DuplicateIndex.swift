@@ -104,7 +104,8 @@ public struct IndexedArticle: Sendable, Equatable {
 /// Memory is bounded: at most `capacity` articles are held, in two generations; when the newer one holds half
 /// of them, the older is forgotten. Per article: the sketch (128 bytes), the id and text hash (24), a flag,
 /// and a 4-byte slot per band and one for the text hash in open-addressing tables that double when 7/8 full
-/// (52 bytes at 7/8, 119 just after doubling): 213 to 272 bytes, 233 at the middle fill. Saved, 152 bytes.
+/// (52 bytes at 7/8, 119 just after doubling): 213 to 272 bytes, 233 at the middle fill, past the tables' first
+/// 2^15 and 2^12 slots (144 KB). Saved, 152 bytes.
 public final class DuplicateIndex: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// Similarity from which an article is a near duplicate (of word 5-grams, Jaccard).
