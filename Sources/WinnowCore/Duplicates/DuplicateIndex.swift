@@ -168,7 +168,6 @@ public final class DuplicateIndex: Sendable {
         }
     }
 
-    @discardableResult
     private func insert(_ article: IndexedArticle, keys: BandKeys, into s: inout State) -> Int {
         if s.newer.count >= max(1, min(configuration.capacity / 2, Generation.maxArticles)) {
             s.older = s.newer
@@ -184,9 +183,14 @@ public final class DuplicateIndex: Sendable {
     public func matchAndInsert(_ article: IndexedArticle) -> (match: DuplicateMatch?, ordinal: Int) {
         let keys = article.signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
         return state.withLock { s in
-            let match = match(article.signature, keys: keys, in: s)
-            return (match, insert(article, keys: keys, into: &s))
+            defer { publishBandTable(s) }
+            return matchAndInsert(article, keys: keys, into: &s)
         }
+    }
+
+    private func matchAndInsert(_ article: IndexedArticle, keys: BandKeys, into s: inout State) -> (match: DuplicateMatch?, ordinal: Int) {
+        let match = match(article.signature, keys: keys, in: s)
+        return (match, insert(article, keys: keys, into: &s))
     }
 
     /// The signature's band keys, with the index slots a lookup reads first asked for from memory: a record's
@@ -212,8 +216,7 @@ public final class DuplicateIndex: Sendable {
                 guard let signature = slots[i].signature else { continue }
                 let article = IndexedArticle(id: slots[i].id, signature: signature)
                 let keys = slots[i].keys ?? signature.bandKeys(bands: configuration.bands, rows: configuration.rows)
-                slots[i].match = match(signature, keys: keys, in: s)
-                insert(article, keys: keys, into: &s)
+                slots[i].match = matchAndInsert(article, keys: keys, into: &s).match
                 if keeping { added.append(article) }
             }
             publishBandTable(s)
