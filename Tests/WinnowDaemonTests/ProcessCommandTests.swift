@@ -294,4 +294,22 @@ import Testing
             #expect(try marks(folder.appendingPathComponent("c")).isEmpty)
         }
     }
+
+    @Test func anIndexOfAnEarlierVersionIsMovedAsideNotMisread() throws {
+        try withTemporaryFolder { folder in
+            let index = folder.appendingPathComponent("index")
+            try FileManager.default.createDirectory(at: index, withIntermediateDirectories: true)
+            // One segment as version 1 wrote it: its signatures cannot be weighed against this version's.
+            var earlier = Data("WDX1".utf8) + Data([1, 0, 0, 0]) + Data(repeating: 0xAB, count: 32)
+            earlier += Data(repeating: 0x5C, count: 152) + Data([0, 0, 0, 0])
+            try earlier.write(to: index.appendingPathComponent("duplicates.idx"))
+            let seed = corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt")
+            let run = try runWinnow(["process", seed.path, "--out", folder.appendingPathComponent("a").path, "--index", index.path])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("earlier version"), "\(run.stderr)")
+            #expect(try marks(folder.appendingPathComponent("a")).isEmpty)
+            #expect(try Data(contentsOf: index.appendingPathComponent("duplicates.idx.v1")) == earlier)
+            #expect(try Data(contentsOf: index.appendingPathComponent("duplicates.idx")).prefix(4) == Data("WDX2".utf8))
+        }
+    }
 }

@@ -1,5 +1,13 @@
-/// What an article's text looks like to near-duplicate detection: a MinHash sketch of its word 5-grams and a
-/// hash of its whole normalised text.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What an article's text looks like to near-duplicate detection: a MinHash sketch of its word 5-grams, an odd
+/// sketch of them, and a hash of its whole normalised text.
 ///
 /// The words are Winnow's own tokens (words, alphanumerics, ideographs and numbers; punctuation and symbols
 /// are not words), case-folded; numbers are kept as written, since copies of a story differ in their figures.
@@ -7,20 +15,33 @@
 /// that differ in their diacritics (harakat) differ in those words, which is what the gold standard of the
 /// shared corpus counts too (stripping marks would find more pairs, some of them not copies).
 ///
-/// Shingles are the word 5-grams (a text of one to four words is one shingle). The sketch is one-permutation
-/// MinHash: each shingle's 64-bit hash (see `init(terms:)`) picks one of 256 bins by its top byte, and each bin keeps the smallest
-/// hash it gets; a bin is stored in 4 bits (0: empty, 1–15: the minimum's top bits scaled to 1–15), 128 bytes
-/// in all.
-/// The Jaccard similarity of two texts is estimated from the bins that are not empty in both (Li, Owen and
-/// Zhang's estimator for one-permutation hashing), corrected for 4-bit values that agree by chance.
+/// Shingles are the word 5-grams (a text of one to four words is one shingle), each hashed to 64 bits (see
+/// `init(terms:)`). The 128 bytes of the sketch hold two things:
+/// - **MinHash** (one-permutation): the hash's top 6 bits pick one of 64 bins, each bin keeps its smallest hash,
+///   stored in 4 bits (0: empty, 1–15: the minimum's low bits scaled to 1–15). The index files an article under
+///   bands of these bins (`bandKeys`); they are what finds candidates.
+/// - **An odd sketch** (Mitzenmacher, Pagh and Pham, "Efficient estimation for high similarities using odd
+///   sketches", WWW 2014) of 752 bits: each shingle flips one bit, so two texts' sketches differ in about the
+///   shingles one has and the other lacks, and the size of that difference gives the Jaccard similarity once the
+///   texts' shingle counts are known. Where MinHash samples 64 or 256 of the shingles, this counts all of them:
+///   near the 0.8 threshold its estimate is two to three times as close. A text of more than 1,024 shingles is
+///   sampled first (the shingles whose hash has its `level` chosen bits zero, 513 to 1,024 of them), so that the
+///   sketch is never saturated; two texts sampled at different levels are compared by their MinHash bins.
 public struct DuplicateSignature: Sendable, Equatable {
-    public static let bins = 256
+    /// MinHash bins.
+    public static let bins = 64
+    /// Bits of the odd sketch.
+    public static let oddBits = 752
     /// Bytes of a stored sketch.
-    public static let sketchBytes = bins / 2
+    public static let sketchBytes = 128
     /// Words per shingle.
     public static let shingleWords = 5
+    /// Most shingles counted in the odd sketch without sampling.
+    public static let unsampledShingles = 1024
 
-    /// The sketch, two bins a byte (the even bin in the low nibble), as 16 little-endian words.
+    /// The sketch as 16 little-endian words: the 64 MinHash bins (two a byte, the even bin in the low nibble) in
+    /// words 0–3; in word 4's low 16 bits the sample's level (top 4 bits) and its shingle count (12 bits); the odd
+    /// sketch in the 752 bits after them.
     public var sketch: SIMD16<UInt64>
     /// A 64-bit hash of every word in order: equal for texts whose words are the same (an exact copy, up to
     /// case, spaces and punctuation).
@@ -28,6 +49,17 @@ public struct DuplicateSignature: Sendable, Equatable {
     public init(sketch: SIMD16<UInt64>, exact: UInt64) {
         self.sketch = sketch
         self.exact = exact
+    }
+
+    /// The odd sketch's first bit in the 1,024 bits of `sketch`.
+    static let oddStart = 4 * 64 + 16
+    /// Most sampling levels: the level's bits are hash bits 16 to 25 (see `init(terms:)`).
+    static let maxLevel = 10
+
+    /// How many of a text's shingles its odd sketch counts, and at what sampling level.
+    public var sample: (level: Int, shingles: Int) {
+        let field = Int(truncatingIfNeeded: sketch[4] & 0xFFFF)
+        return (field >> 12, field & 0xFFF)
     }
 
     /// The signature of a text given as the term hashes of its words, in order (`Analyzer.withTerms`); nil
@@ -39,13 +71,29 @@ public struct DuplicateSignature: Sendable, Equatable {
         exact = Self.exactHash(terms)
         let n = terms.count
         let t = terms.baseAddress!
-        sketch = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.bins) { minima in
+        let shingles = max(1, n - Self.shingleWords + 1)
+        // Past 1,024 shingles, the odd sketch counts those whose hash has `level` bits (from bit 16 up) zero.
+        let level = min(Self.maxLevel, ((shingles - 1) >> 10).bitWidth - ((shingles - 1) >> 10).leadingZeroBitCount)
+        let sampleMask: UInt64 = ((1 << UInt64(level)) - 1) << 16
+        sketch = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.bins + 16) { buffer in
+            let minima = UnsafeMutableBufferPointer(rebasing: buffer[0..<Self.bins])
+            let odd = UnsafeMutableBufferPointer(rebasing: buffer[Self.bins...])
             minima.initialize(repeating: .max)
+            odd.initialize(repeating: 0)
+            var sampled = 0
+            // A shingle's hash: bits 58–63 pick its bin and the top 32 bits its bit in the odd sketch (the best-
+            // mixed bits of a multiplicative hash: lower ones put two shingles of one text on one bit measurably
+            // less often than chance, which biased the estimate down), bits 16–25 decide whether a sampled text
+            // counts it, and bits 0–15 make its 4-bit value.
             @inline(__always) func add(_ hash: UInt64) {
-                let bin = Int(truncatingIfNeeded: hash >> 56)
+                let bin = Int(truncatingIfNeeded: hash >> 58)
                 // Without a branch: a bin's first few shingles lower its minimum about half the time, which no
-                // predictor guesses. The hashes of one bin share their top byte, so the whole hash orders them.
+                // predictor guesses. The hashes of one bin share their top bits, so the whole hash orders them.
                 minima[bin] = min(minima[bin], hash)
+                let taken: UInt64 = hash & sampleMask == 0 ? 1 : 0
+                let bit = Self.oddStart &+ Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(Self.oddBits)) >> 32)
+                odd[bit >> 6] ^= taken << UInt64(bit & 63)
+                sampled &+= Int(truncatingIfNeeded: taken)
             }
             if n < Self.shingleWords {
                 var h = UInt64(n)
@@ -53,7 +101,7 @@ public struct DuplicateSignature: Sendable, Equatable {
                 add(Self.avalanche(h))
             } else {
                 // A shingle's hash is the exclusive or of its words' 64-bit values, each rotated by its place
-                // (a cyclic polynomial, as in rolling hashes), then one multiply and two shifts mix it. Each
+                // (a cyclic polynomial, as in rolling hashes), then one multiply and a shift mix it. Each
                 // word's value is one multiply, shared by the five shingles it is in: about two multiplies a
                 // shingle where a finalizer on each (MurmurHash3's) took five, at the same estimates.
                 @inline(__always) func value(_ term: UInt32) -> UInt64 {
@@ -90,7 +138,10 @@ public struct DuplicateSignature: Sendable, Equatable {
                     i &+= 1
                 }
             }
-            return Self.pack(minima)
+            var words = Self.pack(minima)
+            for k in 4..<16 { words[k] = odd[k] }
+            words[4] |= UInt64(level << 12 | min(sampled, 0xFFF))
+            return words
         }
     }
 
@@ -113,23 +164,20 @@ public struct DuplicateSignature: Sendable, Equatable {
         return avalanche(lanes[0] ^ lanes[1].rotatedLeft(by: 16) ^ lanes[2].rotatedLeft(by: 32) ^ lanes[3].rotatedLeft(by: 48) ^ UInt64(terms.count))
     }
 
-    /// The bins' minima as nibbles, 16 bins a word: 1 to 15 from the minimum's low 16 bits, which are uniform (its
-    /// top bits are not: a minimum is small), without a division; 0 for an empty bin.
+    /// The bins' minima as nibbles, 16 bins a word (words 0–3): 1 to 15 from the minimum's low 16 bits, which are
+    /// uniform (its top bits are not: a minimum is small), without a division; 0 for an empty bin.
     @inline(__always)
     static func pack(_ minima: UnsafeMutableBufferPointer<UInt64>) -> SIMD16<UInt64> {
         var words = SIMD16<UInt64>()
-        withUnsafeMutableBytes(of: &words) { raw in
-            let out = raw.bindMemory(to: UInt64.self)
-            for word in 0..<16 {
-                var packed: UInt64 = 0
-                for k in 0..<16 {
-                    let m = minima[word &* 16 &+ k]
-                    // Without a branch: empty bins are common in short texts.
-                    let keep: UInt64 = m == .max ? 0 : 0xF
-                    packed |= ((1 &+ (((m & 0xFFFF) &* 15) >> 16)) & keep) << UInt64(4 * k)
-                }
-                out[word] = packed
+        for word in 0..<(Self.bins / 16) {
+            var packed: UInt64 = 0
+            for k in 0..<16 {
+                let m = minima[word &* 16 &+ k]
+                // Without a branch: empty bins are common in short texts.
+                let keep: UInt64 = m == .max ? 0 : 0xF
+                packed |= ((1 &+ (((m & 0xFFFF) &* 15) >> 16)) & keep) << UInt64(4 * k)
             }
+            words[word] = packed
         }
         return words
     }
@@ -148,22 +196,43 @@ public struct DuplicateSignature: Sendable, Equatable {
 
     /// The estimated Jaccard similarity of the two texts' shingle sets, from 0 to 1.
     ///
-    /// - Complexity: O(bins): the 16 words of both sketches at once, then three population counts per word.
+    /// From the odd sketches when both texts were sampled alike (always, for texts of up to 1,024 shingles): the
+    /// bits that differ, d of m, estimate the size of the shingles' symmetric difference as −(m/2)·ln(1 − 2d/m)
+    /// (bits flipped by an even number of them read as unflipped), and with the texts' shingle counts a and b the
+    /// similarity is (a + b − Δ) / (a + b + Δ). A shingle a text repeats flips its bit back, and is counted twice:
+    /// the same in both copies of a text, so copies still compare alike. Otherwise, from the MinHash bins.
+    ///
+    /// - Complexity: O(1): 12 words' population counts and a logarithm, or 4 words' for the MinHash bins.
     public func similarity(to other: DuplicateSignature) -> Double {
         if exact == other.exact { return 1 }
+        let (level, count) = sample
+        let (otherLevel, otherCount) = other.sample
+        guard level == otherLevel else { return minHashSimilarity(to: other) }
+        let differ = sketch ^ other.sketch
+        var bits = (differ[4] >> 16).nonzeroBitCount
+        for k in 5..<16 { bits &+= differ[k].nonzeroBitCount }
+        let m = Double(Self.oddBits)
+        let unflipped = 1 - 2 * Double(bits) / m
+        guard unflipped > 0 else { return 0 }
+        let difference = -m / 2 * log(unflipped)
+        let total = Double(count + otherCount)
+        return max(0, min(1, (total - difference) / (total + difference)))
+    }
+
+    /// The similarity from the MinHash bins alone: the share of bins filled in either text whose values agree
+    /// (Li, Owen and Zhang's estimator for one-permutation hashing), corrected for 4-bit values that agree by
+    /// chance.
+    func minHashSimilarity(to other: DuplicateSignature) -> Double {
         // One bit (the lowest of each nibble) per bin: filled in a, filled in b, holding the same value.
-        let filledA = Self.nonzeroNibbles(sketch)
-        let filledB = Self.nonzeroNibbles(other.sketch)
-        let eitherBits = filledA | filledB
-        let bothBits = filledA & filledB
-        let equalBits = bothBits & ~Self.nonzeroNibbles(sketch ^ other.sketch)
         var either = 0
         var both = 0
         var equal = 0
-        for k in 0..<16 {
-            either &+= eitherBits[k].nonzeroBitCount
-            both &+= bothBits[k].nonzeroBitCount
-            equal &+= equalBits[k].nonzeroBitCount
+        for k in 0..<(Self.bins / 16) {
+            let filledA = Self.nonzeroNibbles(sketch[k])
+            let filledB = Self.nonzeroNibbles(other.sketch[k])
+            either &+= (filledA | filledB).nonzeroBitCount
+            both &+= (filledA & filledB).nonzeroBitCount
+            equal &+= (filledA & filledB & ~Self.nonzeroNibbles(sketch[k] ^ other.sketch[k])).nonzeroBitCount
         }
         guard either > 0 else { return 0 }
         // Values of different minima agree by chance one time in 15.
@@ -172,10 +241,10 @@ public struct DuplicateSignature: Sendable, Equatable {
         return min(1, same / Double(either))
     }
 
-    /// The lowest bit of every nibble of `x` that is not zero, in all 16 words at once.
+    /// The lowest bit of every nibble of `x` that is not zero.
     @inline(__always)
-    static func nonzeroNibbles(_ x: SIMD16<UInt64>) -> SIMD16<UInt64> {
-        (x | x &>> 1 | x &>> 2 | x &>> 3) & SIMD16(repeating: 0x1111_1111_1111_1111)
+    static func nonzeroNibbles(_ x: UInt64) -> UInt64 {
+        (x | x >> 1 | x >> 2 | x >> 3) & 0x1111_1111_1111_1111
     }
 
     /// The value of bin `i` (0: empty).
@@ -197,13 +266,13 @@ public struct DuplicateSignature: Sendable, Equatable {
         let bands = min(bands, Self.maxBands)
         let rows = min(rows, Self.bins / max(1, bands))
         let needed = bands * rows
-        guard needed > 0, sketch != SIMD16<UInt64>() else { return (SIMD16<UInt32>(), 0) }
+        guard needed > 0, sketch[0] | sketch[1] | sketch[2] | sketch[3] != 0 else { return (SIMD16<UInt32>(), 0) }
         // SIMD vectors are read and written through memory here: an element at a variable place is a slow access.
         var keys = SIMD16<UInt32>()
         withUnsafeBytes(of: sketch) { sketchBytes in
             let words = sketchBytes.bindMemory(to: UInt64.self)
             @inline(__always) func bin(_ i: Int) -> UInt64 {
-                (words[(i >> 4) & 15] >> UInt64(4 * (i & 15))) & 0xF
+                (words[(i >> 4) & 3] >> UInt64(4 * (i & 15))) & 0xF
             }
             // The last bin used, from the next filled one (past the end, around to the start).
             var next = bin(needed - 1)

@@ -103,6 +103,9 @@ public final class Daemon: Sendable {
             try FileSystem.move(spool.state + "/duplicates.idx", to: ownStore)
         }
         duplicateStore = try DuplicateStore(path: ownStore)
+        if let retired = duplicateStore.retiredPath {
+            logger.notice("article index of an earlier version moved aside; the index starts afresh", metadata: ["path": "\(retired)"])
+        }
         if configuration.deduplicate {
             // An input's articles count once its output is committed, which the ledger records after the commit:
             // the articles of an input replayed after a crash are not found as their own repeats.

@@ -9,19 +9,24 @@ import Musl
 /// The near-duplicate index on disk: an append-only file of segments, one per input, each naming the input by
 /// its SHA-256 and holding its articles (`IndexedArticle.encode`, 152 bytes each).
 ///
-///     "WDX1" | u32 article count | 32-byte input SHA-256 | articles | u32 CRC-32 of all before it
+///     "WDX2" | u32 article count | 32-byte input SHA-256 | articles | u32 CRC-32 of all before it
 ///
 /// A segment is `fsync`ed before its input's output is committed. Which segments count is the caller's to say
 /// when loading (the daemon: those whose input the ledger records as committed, so that an input replayed after
 /// a crash does not find its own articles); of several segments of one input, the last counts. A torn segment at
-/// the end (a crash in mid-write) is cut off. Thread-safe.
+/// the end (a crash in mid-write) is cut off. A store of an earlier version ("WDX1": signatures whose similarity
+/// cannot be weighed against this version's) is moved aside to `<path>.v1` when opened for writing, and the
+/// index starts afresh (`retiredPath` says so); read-only, it reads as empty. Thread-safe.
 public final class DuplicateStore: Sendable {
     public let path: String
     private let fd: Locked<Int32>
     /// Another process's store: read, never cut or rewritten (its last segment may be half-written right now).
     private let readOnly: Bool
 
-    private static let magic = Array("WDX1".utf8)
+    private static let magic = Array("WDX2".utf8)
+    private static let earlierMagic = Array("WDX1".utf8)
+    /// Where a store of an earlier version found at `path` was moved to, if one was.
+    public let retiredPath: String?
     private static let headerSize = 4 + 4 + 32
 
     /// A segment read back.
@@ -34,9 +39,24 @@ public final class DuplicateStore: Sendable {
     public init(path: String, readOnly: Bool = false) throws(FileError) {
         self.path = path
         self.readOnly = readOnly
+        if !readOnly, Self.isEarlierVersion(path) {
+            try FileSystem.move(path, to: path + ".v1")
+            retiredPath = path + ".v1"
+        } else {
+            retiredPath = nil
+        }
         let fd = readOnly ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError("open", path: path) }
         self.fd = Locked(fd)
+    }
+
+    /// Whether the file at `path` begins as a store of an earlier version does.
+    private static func isEarlierVersion(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 4)
+        return read(fd, &head, 4) == 4 && head == earlierMagic
     }
 
     deinit {

@@ -119,6 +119,9 @@ struct Process: ParsableCommand {
                 // Articles of earlier runs are all earlier than this run's.
                 try FileSystem.createFolder(folder)
                 let opened = try DuplicateStore(path: folder + "/duplicates.idx")
+                if let retired = opened.retiredPath, !quiet {
+                    printNote("the index in \(folder) was written by an earlier version: moved to \(retired), starting afresh")
+                }
                 try opened.load(into: index, counts: { _ in true })
                 store = opened
             } else if let shard, let out {
