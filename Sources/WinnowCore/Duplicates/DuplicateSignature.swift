@@ -25,8 +25,9 @@ import Darwin
 ///   shingles one has and the other lacks, and the size of that difference gives the Jaccard similarity once the
 ///   texts' shingle counts are known. Where MinHash samples 64 or 256 of the shingles, this counts all of them:
 ///   near the 0.8 threshold its estimate is two to three times as close. A text of more than 1,024 shingles is
-///   sampled first (the shingles whose hash has its `level` chosen bits zero, 513 to 1,024 of them), so that the
-///   sketch is never saturated; two texts sampled at different levels are compared by their MinHash bins.
+///   sampled first (the shingles whose hash has `level` chosen bits zero, about 512 to 1,024 of them), so that the
+///   sketch is never saturated; two texts sampled at different levels (long texts either side of a power-of-two
+///   bound) are weighed by their 64 MinHash bins instead, a coarser estimate.
 public struct DuplicateSignature: Sendable, Equatable {
     /// MinHash bins.
     public static let bins = 64
@@ -72,8 +73,11 @@ public struct DuplicateSignature: Sendable, Equatable {
         let n = terms.count
         let t = terms.baseAddress!
         let shingles = max(1, n - Self.shingleWords + 1)
-        // Past 1,024 shingles, the odd sketch counts those whose hash has `level` bits (from bit 16 up) zero.
-        let level = min(Self.maxLevel, ((shingles - 1) >> 10).bitWidth - ((shingles - 1) >> 10).leadingZeroBitCount)
+        // Past 1,024 shingles, the odd sketch counts those whose hash has `level` bits (from bit 16 up) zero: about
+        // 512 to 1,024 of them. (Past the last level, over a million shingles, more: the count saturates at 4,095,
+        // and a text of over four million shingles is found again only as an exact copy.)
+        let over = (shingles - 1) / Self.unsampledShingles
+        let level = min(Self.maxLevel, Int.bitWidth - over.leadingZeroBitCount)
         let sampleMask: UInt64 = ((1 << UInt64(level)) - 1) << 16
         sketch = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.bins + 16) { buffer in
             let minima = UnsafeMutableBufferPointer(rebasing: buffer[0..<Self.bins])
