@@ -15,34 +15,35 @@ import WinnowCore
         }
     }
 
-    /// The exact Jaccard similarity of two texts' word 5-grams (words as the tokenizer's, lower-cased).
-    func jaccard(_ a: String, _ b: String) -> Double {
-        func shingles(_ text: String) -> Set<String> {
-            let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
-            guard words.count >= 5 else { return [words.joined(separator: " ")] }
-            return Set((0...(words.count - 5)).map { words[$0..<($0 + 5)].joined(separator: " ") })
+    /// The exact Jaccard similarity of two word sequences' 5-grams (fewer than five words: one shingle).
+    func shingleJaccard<Word: Hashable>(_ a: [Word], _ b: [Word]) -> Double {
+        func shingles(_ words: [Word]) -> Set<[Word]> {
+            guard words.count >= 5 else { return [words] }
+            return Set((0...(words.count - 5)).map { Array(words[$0..<($0 + 5)]) })
         }
         let x = shingles(a)
         let y = shingles(b)
         return Double(x.intersection(y).count) / Double(x.union(y).count)
     }
 
+    /// The exact Jaccard similarity of two texts' word 5-grams (words: runs of letters and digits, lower-cased).
+    func jaccard(_ a: String, _ b: String) -> Double {
+        func words(_ text: String) -> [String] { text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init) }
+        return shingleJaccard(words(a), words(b))
+    }
+
     /// The exact Jaccard similarity of two texts' 5-grams of Winnow's own words (the analyzer's term hashes).
     func termJaccard(_ a: String, _ b: String) -> Double {
-        func shingles(_ text: String) -> Set<[UInt32]> {
+        func terms(_ text: String) -> [UInt32] {
             var analyzer = Analyzer()
             analyzer.keepsTerms = true
             var text = text
-            let terms = text.withUTF8 { buffer in
+            return text.withUTF8 { buffer in
                 _ = analyzer.analyze(UnsafeRawBufferPointer(buffer))
                 return analyzer.withTermArray()
             }
-            guard terms.count >= 5 else { return [terms] }
-            return Set((0...(terms.count - 5)).map { Array(terms[$0..<($0 + 5)]) })
         }
-        let x = shingles(a)
-        let y = shingles(b)
-        return Double(x.intersection(y).count) / Double(x.union(y).count)
+        return shingleJaccard(terms(a), terms(b))
     }
 
     func article() throws -> String { String(decoding: try fixture("bbc/tech-001.txt"), as: UTF8.self) }

@@ -33,8 +33,8 @@ public struct DuplicateSignature: Sendable, Equatable {
     public static let bins = 64
     /// Bits of the odd sketch.
     public static let oddBits = 752
-    /// Bytes of a stored sketch.
-    public static let sketchBytes = 128
+    /// Bytes of a stored sketch: the bins' nibbles, the sample's 16-bit field, the odd sketch.
+    public static let sketchBytes = bins / 2 + 2 + oddBits / 8
     /// Words per shingle.
     public static let shingleWords = 5
     /// Most shingles counted in the odd sketch without sampling.
@@ -52,14 +52,16 @@ public struct DuplicateSignature: Sendable, Equatable {
         self.exact = exact
     }
 
+    /// The sample's field (16 bits) starts at this bit of `sketch`, just after the bins' nibbles.
+    static let sampleStart = bins * 4
     /// The odd sketch's first bit in the 1,024 bits of `sketch`.
-    static let oddStart = 4 * 64 + 16
+    static let oddStart = sampleStart + 16
     /// Most sampling levels: the level's bits are hash bits 16 to 25 (see `init(terms:)`).
     static let maxLevel = 10
 
     /// How many of a text's shingles its odd sketch counts, and at what sampling level.
     public var sample: (level: Int, shingles: Int) {
-        let field = Int(truncatingIfNeeded: sketch[4] & 0xFFFF)
+        let field = Int(truncatingIfNeeded: (sketch[Self.sampleStart / 64] >> UInt64(Self.sampleStart % 64)) & 0xFFFF)
         return (field >> 12, field & 0xFFF)
     }
 
@@ -143,8 +145,8 @@ public struct DuplicateSignature: Sendable, Equatable {
                 }
             }
             var words = Self.pack(minima)
-            for k in 4..<16 { words[k] = odd[k] }
-            words[4] |= UInt64(level << 12 | min(sampled, 0xFFF))
+            for k in (Self.oddStart / 64)..<16 { words[k] = odd[k] }
+            words[Self.sampleStart / 64] |= UInt64(level << 12 | min(sampled, 0xFFF)) << UInt64(Self.sampleStart % 64)
             return words
         }
     }
@@ -213,8 +215,8 @@ public struct DuplicateSignature: Sendable, Equatable {
         let (otherLevel, otherCount) = other.sample
         guard level == otherLevel else { return minHashSimilarity(to: other) }
         let differ = sketch ^ other.sketch
-        var bits = (differ[4] >> 16).nonzeroBitCount
-        for k in 5..<16 { bits &+= differ[k].nonzeroBitCount }
+        var bits = (differ[Self.oddStart / 64] >> UInt64(Self.oddStart % 64)).nonzeroBitCount
+        for k in (Self.oddStart / 64 + 1)..<16 { bits &+= differ[k].nonzeroBitCount }
         let m = Double(Self.oddBits)
         let unflipped = 1 - 2 * Double(bits) / m
         guard unflipped > 0 else { return 0 }
@@ -270,13 +272,13 @@ public struct DuplicateSignature: Sendable, Equatable {
         let bands = min(bands, Self.maxBands)
         let rows = min(rows, Self.bins / max(1, bands))
         let needed = bands * rows
-        guard needed > 0, sketch[0] | sketch[1] | sketch[2] | sketch[3] != 0 else { return (SIMD16<UInt32>(), 0) }
+        guard needed > 0, (0..<(Self.bins / 16)).contains(where: { sketch[$0] != 0 }) else { return (SIMD16<UInt32>(), 0) }
         // SIMD vectors are read and written through memory here: an element at a variable place is a slow access.
         var keys = SIMD16<UInt32>()
         withUnsafeBytes(of: sketch) { sketchBytes in
             let words = sketchBytes.bindMemory(to: UInt64.self)
             @inline(__always) func bin(_ i: Int) -> UInt64 {
-                (words[(i >> 4) & 3] >> UInt64(4 * (i & 15))) & 0xF
+                (words[(i >> 4) & (Self.bins / 16 - 1)] >> UInt64(4 * (i & 15))) & 0xF
             }
             // The last bin used, from the next filled one (past the end, around to the start).
             var next = bin(needed - 1)
