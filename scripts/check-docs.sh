@@ -3,12 +3,13 @@
 # rot. Each block runs in its own bash (errexit, pipefail) from the project folder, with the release build's
 # winnow first on PATH, in its own process group: whatever it leaves running (winnow watch &) is stopped after
 # it. A spool a block makes (./winnow-spool) is removed. Blocks that need the network or systemd as PID 1 are
-# not marked; CI runs the package's steps itself (scripts/test-deb.sh).
+# not marked; CI runs the package's steps itself (scripts/test-deb.sh). WINNOW_BIN_DIR names another build's
+# folder (CI's).
 #
 #   bash scripts/check-docs.sh            # exit 1 when a block fails, naming its file and line
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bin="$(swift build -c release --show-bin-path)"
+bin="${WINNOW_BIN_DIR:-$(swift build -c release --show-bin-path)}"
 [ -x "$bin/winnow" ] || { echo "check-docs: build first (swift build -c release)" >&2; exit 1; }
 # The tour reads records with jq (package lists fetched first when the machine has none).
 export DEBIAN_FRONTEND=noninteractive

@@ -9,8 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${WINNOW_LANGID_CORPUS:-../shared/corpus/langid/train}
 target=Sources/WinnowCore/Language/LanguageModelData.swift
-swift build -c release --product GenerateLanguageModel >&2
-generator=$(swift build -c release --show-bin-path)/GenerateLanguageModel
+# WINNOW_BIN_DIR: a folder where the generator is built already (CI's one release build); else it is built here.
+if [ -n "${WINNOW_BIN_DIR:-}" ]; then
+    generator=$WINNOW_BIN_DIR/GenerateLanguageModel
+else
+    swift build -c release --product GenerateLanguageModel >&2
+    generator=$(swift build -c release --show-bin-path)/GenerateLanguageModel
+fi
 case "${1:-}" in
     --evaluate)
         exec "$generator" "$corpus" --evaluate ;;

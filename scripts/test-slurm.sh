@@ -3,7 +3,8 @@
 # checks that every input has exactly one output, the manifests list them all, `winnow dedup` finds the
 # repeated articles across shards (with the tasks' own marks, the same 157 pairs as one unsharded run), and a
 # re-submission with --skip-existing processes nothing. Needs root (../shared/tools/slurm-local.sh installs and
-# starts slurmctld, slurmd and munge when missing).
+# starts slurmctld, slurmd and munge when missing). WINNOW_BIN_DIR names the build folder to use (default: the
+# release build's).
 #
 #   bash scripts/test-slurm.sh
 set -euo pipefail
@@ -12,7 +13,7 @@ root=$(pwd)
 corpus=$(readlink -f ../shared/corpus/clean/bbc)
 cluster=$(mktemp -d)
 out=$(mktemp -d)/out
-export WINNOW="$(swift build -c release --show-bin-path)/winnow"
+export WINNOW="${WINNOW_BIN_DIR:-$(swift build -c release --show-bin-path)}/winnow"
 step() { echo "test-slurm: $*"; }
 fail() { echo "test-slurm: FAILED: $*" >&2; tail -n 20 "$cluster"/winnow-*.log >&2 || true; exit 1; }
 
