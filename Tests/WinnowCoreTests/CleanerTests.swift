@@ -187,6 +187,25 @@ import Testing
         #expect(!post.text.contains("Canterbury Farming"))
     }
 
+    /// A TypePad blog post (dragnet-dev page R393) in a run that knows the platform's lines (its comment form,
+    /// "TrackBack", the sidebar's headings: `dragnet-typepad-lines.txt`, lines the set's other pages share). With
+    /// them gone, the sidebar's recent comments read as a long run of text; the "Comments" heading after the
+    /// post must still end the search for the article, though the blog's disclaimer after it is one paragraph
+    /// as strong as the post's best: a lone paragraph is not the article going on.
+    @Test func aLoneParagraphAfterTheCommentsHeadingDoesNotKeepTheSearchGoing() throws {
+        var memory = LineMemory()
+        let shared = try fixture("dragnet-typepad-lines.txt")
+        for page in 0..<memory.threshold {
+            (shared + Array("\npage \(page)".utf8)).withUnsafeBytes { memory.observe($0) }
+        }
+        let article = try cleaned("dragnet-disclaimer-after-comments.txt", by: Cleaner(memory: memory))
+        let text = String(decoding: article.text, as: UTF8.self)
+        #expect(text.contains("I love the impact of the community (and ultimately the individual)."))
+        #expect(text.contains("built off the work of Henri (a great VNXe customer)"))
+        #expect(!text.contains("Nick on An important vSphere 4 storage bug and workaround"))
+        #expect(!text.contains("The opinions expressed here are my personal opinions."))
+    }
+
     /// A news story (dragnet-dev page R377) closed by its "Tags:" line: the tags go to `meta`, and the teasers,
     /// white papers and ads after them are not the article, though some read as sentences.
     @Test func aTagsLineAfterTheTextEndsTheArticle() throws {

@@ -364,13 +364,20 @@ public struct Cleaner: Sendable {
         // 1e. A footer marker after a couple of real paragraphs (a score of 10) ends the search too when no line
         //     after it is as strong as the best before it: what follows ("Comments", the sidebar's recent posts
         //     and comments) is the page's, however many of its short lines read as text. (A share bar's
-        //     "Comments" link above the article has the article's paragraphs after it.)
+        //     "Comments" link above the article has the article's paragraphs after it.) One such line alone,
+        //     with no prose next to it (a blog's disclaimer or "about me" blurb in the sidebar), is not the
+        //     article going on.
         var textBefore = 0.0
         var bestBefore = 0.0
         var footerCut: Int?
         for i in lines.indices[..<searchEnd] {
             if lines[i].isFooterMarker && textBefore >= 10 {
-                if !lines[i..<searchEnd].contains(where: { $0.isCandidate && $0.score >= bestBefore }) {
+                var strong: [Int] = []
+                for j in i..<searchEnd where lines[j].isCandidate && lines[j].score >= bestBefore {
+                    strong.append(j)
+                    if strong.count > 1 { break }
+                }
+                if strong.isEmpty || (strong.count == 1 && !Self.hasProseNext(to: strong[0], lines, within: i..<searchEnd)) {
                     searchEnd = i
                     footerCut = i
                 }
@@ -649,6 +656,14 @@ public struct Cleaner: Sendable {
         case 0x2022, 0x2D, 0x2A, 0x2013: return Unicode.Scalar(decoded.scalar)
         default: return nil
         }
+    }
+
+    /// Whether the nearest non-blank line before or after line `i` (inside `bounds`) is a candidate that reads
+    /// as prose (a positive score).
+    static func hasProseNext(to i: Int, _ lines: [Line], within bounds: Range<Int>) -> Bool {
+        let before = lines[bounds.lowerBound..<i].lastIndex { !$0.range.isEmpty }
+        let after = lines[(i + 1)..<bounds.upperBound].firstIndex { !$0.range.isEmpty }
+        return [before, after].contains { $0.map { lines[$0].isCandidate && lines[$0].score > 0 } ?? false }
     }
 
     /// Why a line outside the main text goes.
