@@ -73,6 +73,33 @@ import WinnowDaemon
         }
     }
 
+    /// A shard's signatures written by an earlier version are moved aside, never misread, and both the reduce
+    /// step and the task run again say so (the reduce step's answer lacks that shard's articles until then).
+    @Test func signaturesOfAnEarlierVersionAreMovedAsideAndReported() throws {
+        try withTemporaryFolder { folder in
+            let seed = corpusFolder().appendingPathComponent("seed/000_23272d59b78fa6f4.txt")
+            let out = folder.appendingPathComponent("out")
+            #expect(try runWinnow(["process", seed.path, "--out", out.path, "--shard", "0/1", "--quiet"]).status == 0)
+            let signatures = out.appendingPathComponent("_signatures")
+            let name = try #require(try FileManager.default.contentsOfDirectory(atPath: signatures.path).first { $0.hasSuffix(".idx") })
+            // One segment as version 1 wrote it.
+            var earlier = Data("WDX1".utf8) + Data([1, 0, 0, 0]) + Data(repeating: 0xAB, count: 32)
+            earlier += Data(repeating: 0x5C, count: 152) + Data([0, 0, 0, 0])
+            try earlier.write(to: signatures.appendingPathComponent(name))
+            let dedup = try runWinnow(["dedup", out.path])
+            #expect(dedup.status == 0, "\(dedup.stderr)")
+            #expect(dedup.stderr.contains("earlier version"), "\(dedup.stderr)")
+            #expect(dedup.stdout.contains("1 inputs of 1 shard, 0 articles"), "\(dedup.stdout)")
+            #expect(try Data(contentsOf: signatures.appendingPathComponent(name + ".v1")) == earlier)
+            // The task again: the old file is aside already; with another one there, it says so and signs afresh.
+            try earlier.write(to: signatures.appendingPathComponent(name))
+            let again = try runWinnow(["process", seed.path, "--out", out.path, "--shard", "0/1"])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stderr.contains("earlier version"), "\(again.stderr)")
+            #expect(try runWinnow(["dedup", out.path]).stdout.contains("1 articles"))
+        }
+    }
+
     /// Each record by its input, and which record each repeat names.
     func records(in folder: URL) throws -> (records: [String: [String: Any]], marks: [String: String]) {
         var records: [String: [String: Any]] = [:]

@@ -53,6 +53,9 @@ public enum CorpusDuplicates {
         public var articles = 0
         public var inputs = 0
         public var shards = 0
+        /// Signature files of an earlier version, moved aside unread (`DuplicateStore.retiredPath`): their
+        /// articles are not in the answer until their tasks run again.
+        public var retired: [String] = []
     }
 
     public static func find(outputFolders: [String], configuration: DuplicateIndex.Configuration) throws(FileError) -> Result {
@@ -70,6 +73,7 @@ public enum CorpusDuplicates {
             if FileSystem.isFolder(signatureFolder) {
                 for name in try FileSystem.listFolder(signatureFolder).sorted() where name.hasSuffix(".idx") {
                     let store = try DuplicateStore(path: signatureFolder + "/" + name)
+                    if let retired = store.retiredPath { result.retired.append(retired) }
                     var bySHA: [String: [IndexedArticle]] = [:]
                     for segment in try store.segments() { bySHA[segment.sha256] = segment.articles }
                     signatures[String(name.dropLast(".idx".count))] = bySHA

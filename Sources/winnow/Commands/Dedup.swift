@@ -44,6 +44,9 @@ struct Dedup: ParsableCommand {
                 }
             }
         }
+        for retired in result.retired {
+            printWarning("\(retired): signatures of an earlier version, moved aside; run that shard's tasks again to sign its articles")
+        }
         if !quiet {
             var line = "\(result.inputs) inputs of \(result.shards) shard\(result.shards == 1 ? "" : "s"), \(result.articles) articles: "
             line += "\(result.duplicates.count) repeat\(result.duplicates.count == 1 ? "" : "s") of an article in another shard"

@@ -130,6 +130,9 @@ struct Process: ParsableCommand {
                 let folder = out + "/" + BatchLayout.signatures
                 try FileSystem.createFolder(folder)
                 let opened = try DuplicateStore(path: folder + "/" + shard.name + ".idx")
+                if let retired = opened.retiredPath, !quiet {
+                    printNote("this shard's signatures were written by an earlier version: moved to \(retired), signing afresh")
+                }
                 known = [:]
                 for segment in try opened.segments() { known?[segment.sha256] = segment.articles }
                 store = opened
