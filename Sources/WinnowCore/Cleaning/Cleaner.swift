@@ -372,12 +372,17 @@ public struct Cleaner: Sendable {
         var footerCut: Int?
         for i in lines.indices[..<searchEnd] {
             if lines[i].isFooterMarker && textBefore >= 10 {
-                var strong: [Int] = []
+                // The first line as strong, and whether there is a second.
+                var strong: Int?
+                var another = false
                 for j in i..<searchEnd where lines[j].isCandidate && lines[j].score >= bestBefore {
-                    strong.append(j)
-                    if strong.count > 1 { break }
+                    if strong != nil {
+                        another = true
+                        break
+                    }
+                    strong = j
                 }
-                if strong.isEmpty || (strong.count == 1 && !Self.hasProseNext(to: strong[0], lines, within: i..<searchEnd)) {
+                if !another && !(strong.map { Self.hasProseNext(to: $0, lines, within: i..<searchEnd) } ?? false) {
                     searchEnd = i
                     footerCut = i
                 }
@@ -661,9 +666,9 @@ public struct Cleaner: Sendable {
     /// Whether the nearest non-blank line before or after line `i` (inside `bounds`) is a candidate that reads
     /// as prose (a positive score).
     static func hasProseNext(to i: Int, _ lines: [Line], within bounds: Range<Int>) -> Bool {
-        let before = lines[bounds.lowerBound..<i].lastIndex { !$0.range.isEmpty }
-        let after = lines[(i + 1)..<bounds.upperBound].firstIndex { !$0.range.isEmpty }
-        return [before, after].contains { $0.map { lines[$0].isCandidate && lines[$0].score > 0 } ?? false }
+        func isProse(_ k: Int?) -> Bool { k.map { lines[$0].isCandidate && lines[$0].score > 0 } ?? false }
+        return isProse(lines[bounds.lowerBound..<i].lastIndex { !$0.range.isEmpty })
+            || isProse(lines[(i + 1)..<bounds.upperBound].firstIndex { !$0.range.isEmpty })
     }
 
     /// Why a line outside the main text goes.
