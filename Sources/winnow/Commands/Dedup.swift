@@ -24,7 +24,7 @@ struct Dedup: ParsableCommand {
     @Option(help: "Similarity from which an article repeats an earlier one (default 0.8, as the tasks').")
     var duplicateThreshold: Double?
 
-    @Flag(name: .shortAndLong, help: "Print only errors.")
+    @Flag(name: .shortAndLong, help: "Print only errors and warnings.")
     var quiet = false
 
     func run() throws {
