@@ -379,9 +379,11 @@ public struct DumpReader: Sendable {
         line: Int,
         range: Range<Int>
     ) -> RawArticle? {
+        // Each key lowercased once, not once for every name looked for (some 30 names, a record's every field).
+        let keys = object.map { $0.key.lowercased() }
         func lookup(_ names: [String]) -> [UInt8]? {
             for name in names {
-                for field in object where field.key.lowercased() == name {
+                for (key, field) in zip(keys, object) where key == name {
                     switch field.value {
                     case .string(let bytes) where !bytes.isEmpty: return bytes
                     case .strings(let list) where !list.isEmpty: return Array(list.joined(separator: Array(", ".utf8)))
