@@ -103,8 +103,8 @@ public struct LanguageIdentifier: Sendable {
 
     private var totals: [Int32] = []
     private var scriptCounts = ScriptCounts()
-    /// Two batches of features: one being read, one being added (see `score`).
-    private var features: [UInt32] = Array(repeating: 0, count: 2 * batchSize)
+    /// A batch of features, read then added (see `score`).
+    private var features: [UInt32] = Array(repeating: 0, count: batchSize)
 
     static let batchSize = 32
 
