@@ -29,6 +29,23 @@ import Testing
         #expect(byScript[.cjk]?.sorted() == ["ja", "zh"])
     }
 
+    /// The embedding of the model: base64 read back whatever its line length (four characters at a time between
+    /// line breaks, one at a time across them), padding only at the end, nothing outside the alphabet.
+    @Test func base64ReadsBackWhatItWrote() throws {
+        let bytes = Array(try fixture("seed.txt").prefix(1000))
+        for length in [0, 1, 2, 3, 4, 5, 999, 1000] {
+            for lineLength in [0, 7, 116] {
+                let encoded = Base64.encode(Array(bytes.prefix(length)), lineLength: lineLength)
+                #expect(encoded.withUnsafeBufferPointer { Base64.decode($0) } == Array(bytes.prefix(length)), "\(length) bytes, lines of \(lineLength)")
+            }
+        }
+        func decode(_ text: String) -> [UInt8]? { Array(text.utf8).withUnsafeBufferPointer { Base64.decode($0) } }
+        #expect(decode("TWFu\nTWE=") == Array("ManMa".utf8))
+        #expect(decode("TW\r\nFu") == Array("Man".utf8))
+        #expect(decode("TWFu!TWFu") == nil)
+        #expect(decode("TWE=TWFu") == nil)
+    }
+
     @Test(arguments: [
         ("bbc/tech-001.txt", "en"), ("bbc/sport-199.txt", "en"), ("seed.txt", "en"), ("nepali-bom.txt", "ne"),
         ("nepali-invalid-utf8.txt", "ne"), ("chinese-sohu.txt", "zh"), ("czech-12.txt", "cs"),
