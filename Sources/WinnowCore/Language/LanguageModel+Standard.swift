@@ -15,8 +15,8 @@ extension LanguageModel {
     init(embedded text: StaticString) throws(LanguageModelError) {
         let compressed = text.withUTF8Buffer { Base64.decode($0) }
         guard let compressed else { throw .malformed("not base64") }
-        // libdeflate inflates (and checks the CRC of) the 5.8 MB in about half zlib's time: this runs once per
-        // process, before its first answer. The size is the gzip trailer's.
+        // libdeflate inflates the 5.8 MB and checks their CRC in 36 M instructions where zlib took 91 M: this runs
+        // once per process, before its first answer. The size is the gzip trailer's.
         guard compressed.count >= 18 else { throw .malformed("not gzip") }
         let size = compressed.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
         guard size <= 64 << 20, let decompressor = libdeflate_alloc_decompressor() else { throw .malformed("not gzip") }
