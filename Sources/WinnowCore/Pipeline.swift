@@ -189,7 +189,7 @@ public struct Pipeline: Sendable {
     /// The streaming pipeline `process` runs (made at its first call).
     private var streaming: StreamingPipeline?
     /// The stopwords of the last language looked up (articles of a dump mostly share one).
-    private var stopwords = (code: "", list: StopwordList.pooled)
+    private var stopwords: (code: String, list: StopwordList)?
 
     public init(configuration: PipelineConfiguration = PipelineConfiguration()) {
         self.configuration = configuration
@@ -480,8 +480,10 @@ public struct Pipeline: Sendable {
     /// The stopwords of a language (pooled for none), looked up once per run of articles in that language.
     private mutating func stopwordList(_ code: String?) -> StopwordList {
         guard let code else { return .pooled }
-        if code != stopwords.code { stopwords = (code, StopwordList.forLanguage(code)) }
-        return stopwords.list
+        if let stopwords, stopwords.code == code { return stopwords.list }
+        let list = StopwordList.forLanguage(code)
+        stopwords = (code, list)
+        return list
     }
 
     /// Writes a content-derived id: the first 128 bits of the SHA-256 of the article's bytes in its input, in

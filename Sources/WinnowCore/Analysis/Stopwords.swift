@@ -1,3 +1,5 @@
+import Synchronization
+
 // Stopword lists, as data: one language per entry, words separated by spaces, in lower case.
 // They keep function words out of `top_terms` and give the cleaner its stopword density (`PackedStopwords`):
 // each article uses its own language's list (`StopwordList.forLanguage`), or all these lists pooled when its
@@ -257,18 +259,26 @@ struct StopwordList: Sendable {
     /// The curated lists pooled: for text whose language is undetermined.
     static let pooled = StopwordList(stopwordLists.keys.sorted().map { stopwordLists[$0]! }.joined(separator: " "))
 
-    private static let byLanguage: [String: StopwordList] = {
-        var lists: [String: StopwordList] = [:]
-        for (code, list) in derivedStopwordLists { lists[code] = StopwordList(list) }
-        for (code, list) in stopwordLists { lists[code] = StopwordList(list) }
-        return lists
-    }()
+    /// The lists built so far, by language: a list is built when first asked for (building all 67 took about
+    /// 48 M instructions, a quarter of a one-file `winnow process`; a run uses one or a few).
+    private static let built = Mutex<[String: StopwordList]>([:])
 
     /// The list of a language (ISO 639-1); the pooled lists for a language without one (`und`, Chinese…).
-    static func forLanguage(_ code: String) -> StopwordList { byLanguage[code] ?? pooled }
+    static func forLanguage(_ code: String) -> StopwordList {
+        if let list = built.withLock({ $0[code] }) { return list }
+        // A curated list, else one derived from the training text.
+        guard let words = stopwordLists[code] ?? derivedStopwordLists[code] else { return pooled }
+        // Built outside the lock: two threads asking at once build the same list twice, and keep one.
+        let list = StopwordList(words)
+        return built.withLock { lists in
+            if let first = lists[code] { return first }
+            lists[code] = list
+            return list
+        }
+    }
 
     /// Whether the language has a list of its own.
-    static func hasList(_ code: String) -> Bool { byLanguage[code] != nil }
+    static func hasList(_ code: String) -> Bool { stopwordLists[code] != nil || derivedStopwordLists[code] != nil }
 }
 
 /// The union of all curated stopword lists (the pooled list's words).
