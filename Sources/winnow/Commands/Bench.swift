@@ -46,7 +46,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Run the pipeline without near-duplicate detection.")
     var noDeduplicate = false
 
-    @Option(help: "Similarity from which an article repeats an earlier one (default 0.79).")
+    @Option(help: "Similarity from which an article repeats an earlier one (default \(DuplicateIndex.Configuration().threshold)).")
     var duplicateThreshold: Double?
 
     struct Stage {

@@ -21,7 +21,7 @@ struct Dedup: ParsableCommand {
     @Flag(help: "Remove the repeating records from their outputs.")
     var drop = false
 
-    @Option(help: "Similarity from which an article repeats an earlier one (default 0.79, as the tasks').")
+    @Option(help: "Similarity from which an article repeats an earlier one (default \(DuplicateIndex.Configuration().threshold), as the tasks').")
     var duplicateThreshold: Double?
 
     @Flag(name: .shortAndLong, help: "Print only errors and warnings.")

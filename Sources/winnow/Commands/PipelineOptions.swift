@@ -34,7 +34,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "What to do with an article that repeats an earlier one: mark (a duplicate field), drop, or off (not looked up) (default mark).")
     var duplicates: String?
 
-    @Option(help: "Estimated similarity of word 5-grams from which an article repeats an earlier one (default 0.79).")
+    @Option(help: "Estimated similarity of word 5-grams from which an article repeats an earlier one (default \(DuplicateIndex.Configuration().threshold)).")
     var duplicateThreshold: Double?
 
     @Option(help: "Keep only articles in these languages (ISO 639-1 codes, comma-separated; und for undetermined); the others are counted, not written.")
